@@ -1,0 +1,189 @@
+"""The one YAML configuration file: typed settings, strict validation.
+
+Unknown keys and wrong types are errors naming the key (exit 2); every key is optional.
+The reference is config/reference.yml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from exposure_sync.errors import BadInputError
+
+MATURITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class MaturityRule:
+    """First matching rule wins. Every condition given must hold."""
+
+    maturity: str
+    certified: bool | None = None
+    folder: str | None = None  # glob on the folder path, e.g. "Shared/Executive/**"
+    min_views: int | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionDefaults:
+    """Fills what Looker does not tell about a connection (or overrides it)."""
+
+    dialect: str | None = None
+    database: str | None = None
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    # Looker
+    web_url: str | None = None  # default: the API base URL without :19999 and /api
+    include_folders: tuple[str, ...] = ("**",)
+    exclude_folders: tuple[str, ...] = ()
+    include_personal_folders: bool = False
+    include_looks: bool = False
+    granularity: str = "query"  # or "explore"
+    concurrency: int = 8
+    retries: int = 5
+    # LookML substitutions
+    constants: dict[str, str] = field(default_factory=dict)
+    user_attributes: dict[str, str] = field(default_factory=dict)
+    lookml_manifest: str | None = None  # path to a manifest.lkml to read constants from
+    connections: dict[str, ConnectionDefaults] = field(default_factory=dict)
+    # dev vs prod: Looker's name -> the manifest's name
+    database_map: dict[str, str] = field(default_factory=dict)
+    schema_map: dict[str, str] = field(default_factory=dict)
+    # exposures
+    output: str | None = None
+    name_template: str = "{title}_{id}"
+    default_owner: Owner = field(default_factory=lambda: Owner("Looker", None))
+    maturity_rules: tuple[MaturityRule, ...] = (
+        MaturityRule("high", certified=True),
+        MaturityRule("medium"),
+    )
+    tags: tuple[str, ...] = ()
+
+
+_SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "web_url": str,
+    "include_personal_folders": bool,
+    "include_looks": bool,
+    "granularity": str,
+    "concurrency": int,
+    "retries": int,
+    "lookml_manifest": str,
+    "output": str,
+    "name_template": str,
+}
+_STRING_LISTS = ("include_folders", "exclude_folders", "tags")
+_STRING_MAPS = ("constants", "user_attributes", "database_map", "schema_map")
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read and validate the config file; None gives the defaults."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: config file not found; pass an existing --config") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise BadInputError(f"{path}:{where} is not valid YAML; fix the syntax") from None
+    if raw is None:
+        return Config()
+    if not isinstance(raw, dict):
+        raise BadInputError(f"{path}: expected a mapping of settings at the top level")
+    return config_from_dict(raw, source=str(path))
+
+
+def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
+    known = {f.name for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise BadInputError(
+                f"{source}: unknown key '{key}'; see config/reference.yml for the keys"
+            )
+        values[key] = _convert(key, value, source)
+    config = Config(**values)
+    if config.granularity not in ("query", "explore"):
+        raise BadInputError(f"{source}: 'granularity' must be 'query' or 'explore'")
+    if config.concurrency < 1 or config.retries < 0:
+        raise BadInputError(f"{source}: 'concurrency' must be >= 1 and 'retries' >= 0")
+    return config
+
+
+def _type_error(source: str, key: str, expected: str) -> BadInputError:
+    return BadInputError(f"{source}: '{key}' must be {expected}")
+
+
+def _convert(key: str, value: Any, source: str) -> Any:
+    if key in _SIMPLE_TYPES:
+        expected = _SIMPLE_TYPES[key]
+        # bool is an int in Python; a YAML `true` is not a count
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise _type_error(source, key, f"a {expected.__name__}")
+        return value
+    if key in _STRING_LISTS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _type_error(source, key, "a list of strings")
+        return tuple(value)
+    if key in _STRING_MAPS:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str | int | float) for k, v in value.items()
+        ):
+            raise _type_error(source, key, "a mapping of names to strings")
+        return {k: str(v) for k, v in value.items()}
+    if key == "default_owner":
+        return _record(Owner, value, f"{source}: default_owner")
+    if key == "connections":
+        if not isinstance(value, dict):
+            raise _type_error(source, key, "a mapping of connection names to settings")
+        return {
+            str(name): _record(ConnectionDefaults, spec, f"{source}: connections.{name}")
+            for name, spec in value.items()
+        }
+    if key == "maturity_rules":
+        if not isinstance(value, list):
+            raise _type_error(source, key, "a list of rules")
+        rules = tuple(
+            _record(MaturityRule, rule, f"{source}: maturity_rules[{i}]")
+            for i, rule in enumerate(value)
+        )
+        for i, rule in enumerate(rules):
+            if rule.maturity not in MATURITIES:
+                raise BadInputError(
+                    f"{source}: maturity_rules[{i}].maturity must be one of high, medium, low"
+                )
+        return rules
+    raise AssertionError(key)  # every known key is handled above
+
+
+def _record(cls: type, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise BadInputError(f"{where} must be a mapping")
+    known = {f.name: f for f in fields(cls)}
+    for key, item in value.items():
+        if key not in known:
+            raise BadInputError(f"{where}: unknown key '{key}'")
+        expected = {"min_views": int, "certified": bool}.get(key, str)
+        if item is not None and (
+            not isinstance(item, expected) or (expected is int and isinstance(item, bool))
+        ):
+            raise BadInputError(f"{where}.{key} must be a {expected.__name__}")
+    try:
+        return cls(**value)
+    except TypeError:
+        missing = [f for f in known if f not in value]
+        raise BadInputError(f"{where}: missing '{missing[0]}'") from None
