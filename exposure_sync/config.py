@@ -6,7 +6,7 @@ The reference is config/reference.yml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,17 @@ def load_config(path: str | Path | None) -> Config:
         return Config()
     if not isinstance(raw, dict):
         raise BadInputError(f"{path}: expected a mapping of settings at the top level")
-    return config_from_dict(raw, source=str(path))
+    config = config_from_dict(raw, source=str(path))
+    # paths in the file are relative to the file, so it works from any directory
+    return replace(
+        config,
+        output=_beside(path, config.output),
+        lookml_manifest=_beside(path, config.lookml_manifest),
+    )
+
+
+def _beside(config_path: Path, value: str | None) -> str | None:
+    return None if value is None else str(config_path.parent / Path(value).expanduser())
 
 
 def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:

@@ -42,5 +42,7 @@ class Manifest:
     project_name: str
     adapter_type: str | None
     schema_version: int  # 4..12
+    # models, snapshots, seeds, sources; disabled ones too (enabled=False), so callers can
+    # say why a relation did not match: filter on `enabled` before treating them as live
     nodes: list[DbtNode] = field(default_factory=list)
     exposures: list[ManifestExposure] = field(default_factory=list)

@@ -1,0 +1,190 @@
+"""The command line: thin wiring of the library (see PRODUCT.md for commands and exit codes)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from exposure_sync import __version__
+from exposure_sync.errors import EXIT_BAD_INPUT, ExposureSyncError
+
+_debug = False
+
+
+def _friendly_errors(command: Callable[..., int | None]) -> Callable[..., None]:
+    """One line on stderr and the documented exit code; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs) or 0
+        except ExposureSyncError as err:
+            if _debug:
+                traceback.print_exc()
+            click.echo(f"error: {err}", err=True)
+            sys.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as err:  # a bug of ours: still one line, unless --debug
+            if _debug:
+                traceback.print_exc()
+            click.echo(
+                f"error: unexpected {type(err).__name__}: {err} (rerun with --debug and report it)",
+                err=True,
+            )
+            sys.exit(EXIT_BAD_INPUT)
+        sys.exit(code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="exposure-sync")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """Keep dbt exposures in step with Looker dashboards."""
+    global _debug
+    _debug = debug
+
+
+def main() -> None:
+    cli(prog_name="exposure-sync")
+
+
+def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--manifest",
+            "manifest_path",
+            required=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="dbt target/manifest.json (run `dbt parse` first).",
+        ),
+        click.option(
+            "--output",
+            "output_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Generated exposures file (default: the config's `output`).",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="exposure-sync YAML configuration.",
+        ),
+        click.option(
+            "--from-snapshot",
+            "snapshot_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Use a saved crawl instead of asking Looker.",
+        ),
+        *_looker_options(),
+        click.option(
+            "--granularity",
+            type=click.Choice(["query", "explore"]),
+            help="Depend on the views each query uses (default) or every view of its explore.",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help="Format of the run report.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _looker_options() -> list[Callable[..., Any]]:
+    return [
+        click.option(
+            "--looker-ini",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="looker.ini to read settings from (default: LOOKERSDK_* variables).",
+        ),
+        click.option("--section", default="Looker", show_default=True, help="looker.ini section."),
+    ]
+
+
+@cli.command()
+@_sync_options
+@_friendly_errors
+def sync(**options: Any) -> int:
+    """Crawl Looker and write the generated exposures."""
+    from exposure_sync.run import run_command
+
+    return run_command("sync", **options)
+
+
+@cli.command()
+@_sync_options
+@_friendly_errors
+def diff(**options: Any) -> int:
+    """Show what `sync` would change; change nothing. Exit 1 when there are changes."""
+    from exposure_sync.run import run_command
+
+    return run_command("diff", **options)
+
+
+@cli.command()
+@_sync_options
+@_friendly_errors
+def check(**options: Any) -> int:
+    """Exit 1 when the generated exposures are stale (for CI and pre-commit)."""
+    from exposure_sync.run import run_command
+
+    return run_command("check", **options)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to save what was read from Looker (JSON, no secrets).",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@_looker_options()[0]
+@_looker_options()[1]
+@_friendly_errors
+def crawl(**options: Any) -> int:
+    """Save what was read from Looker, for offline `--from-snapshot` runs."""
+    from exposure_sync.run import run_crawl
+
+    return run_crawl(**options)
+
+
+@cli.command()
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("greenery"),
+    show_default=True,
+    help="The greenery dbt project.",
+)
+@_friendly_errors
+def demo(project_dir: Path) -> int:
+    """Emulator + greenery: sync, validate with dbt parse, print a summary."""
+    from exposure_sync.demo import run_demo
+
+    return run_demo(project_dir)
+
+
+def _register_emulator() -> None:
+    from exposure_sync.looker.emulator.command import emulator
+
+    cli.add_command(emulator)
+
+
+_register_emulator()

@@ -1,0 +1,47 @@
+"""How a generated entry is tied to the Looker content it describes.
+
+Entries are recognised by their meta ids, never by name: names are for people and may be
+kept across renames, ids are what Looker guarantees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from exposure_sync.exposures.entry import ExposureEntry
+
+GENERATED_BY = "exposure-sync"
+DASHBOARD_ID_KEY = "looker_dashboard_id"
+LOOK_ID_KEY = "looker_look_id"
+FOLDER_KEY = "looker_folder"
+FOLDER_ID_KEY = "looker_folder_id"
+
+# ("dashboard" | "look", Looker id): a dashboard and a look may share an id
+Key = tuple[str, str]
+
+
+def dashboard_key(dashboard_id: str) -> Key:
+    return ("dashboard", str(dashboard_id))
+
+
+def look_key(look_id: str) -> Key:
+    return ("look", str(look_id))
+
+
+def meta_key(meta: Mapping[str, Any] | None) -> Key | None:
+    """The Looker content a meta mapping points at, or None."""
+    meta = meta or {}
+    if meta.get(DASHBOARD_ID_KEY) not in (None, ""):
+        return dashboard_key(str(meta[DASHBOARD_ID_KEY]))
+    if meta.get(LOOK_ID_KEY) not in (None, ""):
+        return look_key(str(meta[LOOK_ID_KEY]))
+    return None
+
+
+def entry_key(entry: ExposureEntry | Mapping[str, Any]) -> Key | None:
+    """Key of an entry, or of an entry as read back from a generated file."""
+    if isinstance(entry, ExposureEntry):
+        return meta_key(entry.meta)
+    meta = entry.get("meta")
+    return meta_key(meta if isinstance(meta, Mapping) else None)

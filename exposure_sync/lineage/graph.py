@@ -1,0 +1,248 @@
+"""The lineage graph: dashboards -> tiles -> queries -> views -> relations -> dbt nodes.
+
+Nodes are tuples whose first item names the kind ("dashboard", "look", "tile", "query",
+"explore", "missing_explore", "view", "sql", "relation", "dbt"). Edges point from what depends
+to what it depends on, so a dashboard's dependencies are its descendants and a model's impact is
+its ancestors.
+
+At query granularity a query points at the views it needs (not every join of its explore); the
+explore node is a leaf kept for the record. At explore granularity a query points at every view
+the explore can join.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from exposure_sync.config import Config
+from exposure_sync.dbt.models import DbtNode, Manifest
+from exposure_sync.lineage.dialects import as_dialect
+from exposure_sync.lineage.match import RelationIndex
+from exposure_sync.lineage.relation import Relation
+from exposure_sync.lineage.resolve import (
+    ResolveContext,
+    join_table,
+    relations_in_generated_sql,
+    resolve_sql_table_name,
+    views_needed,
+)
+from exposure_sync.lineage.sql import SqlParseError
+from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
+
+Node = tuple[str, ...]
+
+
+def dashboard_node(dashboard_id: str) -> Node:
+    return ("dashboard", dashboard_id)
+
+
+def look_node(look_id: str) -> Node:
+    return ("look", look_id)
+
+
+@dataclass
+class Lineage:
+    """The built graph plus what the resolver wanted the user to know."""
+
+    graph: nx.DiGraph
+    notes: set[str] = field(default_factory=set)
+    # queries whose views have no physical table and no generated SQL yet
+    queries_needing_sql: set[str] = field(default_factory=set)
+
+    def dbt_nodes(self, root: Node) -> list[DbtNode]:
+        return sorted(
+            (self.graph.nodes[n]["node"] for n in self._descendants(root) if n[0] == "dbt"),
+            key=lambda node: node.unique_id,
+        )
+
+    def relations(self, root: Node) -> set[Relation]:
+        return {
+            self.graph.nodes[n]["relation"] for n in self._descendants(root) if n[0] == "relation"
+        }
+
+    def unbuilt_relations(self, root: Node) -> set[Relation]:
+        """Relations the root reads that no dbt node builds."""
+        return {
+            self.graph.nodes[n]["relation"]
+            for n in self._descendants(root)
+            if n[0] == "relation" and not any(s[0] == "dbt" for s in self.graph.successors(n))
+        }
+
+    def missing_explores(self, root: Node) -> set[str]:
+        return {f"{n[1]}::{n[2]}" for n in self._descendants(root) if n[0] == "missing_explore"}
+
+    def dashboards_depending_on(self, unique_id: str) -> set[str]:
+        """Impact: which dashboards read this dbt node."""
+        node = ("dbt", unique_id)
+        if node not in self.graph:
+            return set()
+        return {n[1] for n in nx.ancestors(self.graph, node) if n[0] == "dashboard"}
+
+    def _descendants(self, root: Node) -> Iterator[Node]:
+        if root in self.graph:
+            yield from nx.descendants(self.graph, root)
+
+
+class LineageBuilder:
+    """Adds dashboards and looks to a graph, resolving each query down to dbt nodes.
+
+    `manifest` may be None: the crawl uses the builder that way to learn which queries need
+    Looker's generated SQL before any manifest is read.
+    """
+
+    def __init__(self, crawl: Crawl, config: Config, manifest: Manifest | None) -> None:
+        self.crawl = crawl
+        self.config = config
+        self.manifest = manifest
+        # an index folds names like its dialect, so each dialect in use gets its own
+        self._indexes: dict[str, RelationIndex] = {}
+        self.lineage = Lineage(nx.DiGraph())
+        self._view_tables = _view_tables_by_model(crawl.explores.values())
+        self._contexts: dict[str, ResolveContext] = {}
+
+    def add_dashboard(self, dashboard: Dashboard) -> None:
+        root = dashboard_node(dashboard.id)
+        self.lineage.graph.add_node(root, title=dashboard.title)
+        for tile in dashboard.tiles:
+            tile_key: Node = ("tile", dashboard.id, tile.id)
+            self.lineage.graph.add_edge(root, tile_key)
+            self._add_tile(tile_key, tile)
+
+    def add_look(self, look: Look) -> None:
+        root = look_node(look.id)
+        self.lineage.graph.add_node(root, title=look.title)
+        if look.query is not None:
+            self._add_query(root, look.query)
+
+    def _add_tile(self, tile_key: Node, tile: Tile) -> None:
+        for parent, query in self._tile_queries(tile_key, tile):
+            self._add_query(parent, query)
+
+    def _tile_queries(self, tile_key: Node, tile: Tile) -> Iterator[tuple[Node, Query]]:
+        """A tile's queries, each with the node it hangs from (the tile, its look or merge)."""
+        if tile.query is not None:
+            yield tile_key, tile.query
+        if tile.look_id is not None:
+            look = self.crawl.looks.get(tile.look_id)
+            if look is not None and look.query is not None:
+                self.lineage.graph.add_edge(tile_key, look_node(look.id))
+                yield look_node(look.id), look.query
+        if tile.merge_result_id is not None:
+            merge = self.crawl.merge_queries.get(tile.merge_result_id)
+            if merge is not None:
+                merge_key: Node = ("merge", merge.id)
+                self.lineage.graph.add_edge(tile_key, merge_key)
+                for query in merge.source_queries:
+                    yield merge_key, query
+
+    def _add_query(self, parent: Node, query: Query) -> None:
+        graph = self.lineage.graph
+        query_key: Node = ("query", query.id or f"{parent}:{query.model}:{query.explore}")
+        graph.add_edge(parent, query_key)
+        explore = self.crawl.explores.get((query.model, query.explore))
+        if explore is None:
+            graph.add_edge(query_key, ("missing_explore", query.model, query.explore))
+            return
+        graph.add_edge(query_key, ("explore", explore.model, explore.name))
+        context = self._context(explore)
+        needs_sql = False
+        for alias in sorted(self._aliases(explore, query)):
+            sql_table_name, view_name = join_table(explore, alias)
+            view_key: Node = ("view", explore.model, view_name)
+            graph.add_edge(query_key, view_key)
+            resolution = resolve_sql_table_name(sql_table_name, context)
+            self.lineage.notes.update(
+                f"view {explore.model}.{view_name}: {note}" for note in resolution.notes
+            )
+            for relation in resolution.relations:
+                self._add_relation(view_key, relation, context)
+            needs_sql = needs_sql or resolution.needs_generated_sql
+        if needs_sql:
+            self._add_generated_sql(query_key, query, context)
+
+    def _aliases(self, explore: Explore, query: Query) -> set[str]:
+        return views_needed(explore, query, self.config.granularity)
+
+    def _add_generated_sql(self, query_key: Node, query: Query, context: ResolveContext) -> None:
+        sql = self.crawl.generated_sql.get(query.id) if query.id else None
+        if sql is None:
+            if query.id:
+                self.lineage.queries_needing_sql.add(query.id)
+            return
+        sql_key: Node = ("sql", query.id)
+        self.lineage.graph.add_edge(query_key, sql_key)
+        try:
+            resolution = relations_in_generated_sql(sql, context)
+        except SqlParseError as err:
+            self.lineage.notes.add(f"query {query.id}: {err}")
+            return
+        self.lineage.notes.update(f"query {query.id}: {note}" for note in resolution.notes)
+        for relation in resolution.relations:
+            self._add_relation(sql_key, relation, context)
+
+    def _add_relation(self, parent: Node, relation: Relation, context: ResolveContext) -> None:
+        graph = self.lineage.graph
+        relation_key: Node = ("relation", str(relation))
+        graph.add_node(relation_key, relation=relation)
+        graph.add_edge(parent, relation_key)
+        if self.manifest is None:
+            return
+        match = self._index(context).lookup(relation)
+        if match.node is not None:
+            dbt_key: Node = ("dbt", match.node.unique_id)
+            graph.add_node(dbt_key, node=match.node)
+            graph.add_edge(relation_key, dbt_key)
+        elif match.ambiguous:
+            names = ", ".join(sorted(n.unique_id for n in match.ambiguous))
+            self.lineage.notes.add(
+                f"relation {relation} matches several dbt nodes ({names}); "
+                "set database_map/schema_map or connection defaults to tell them apart"
+            )
+
+    def _index(self, context: ResolveContext) -> RelationIndex:
+        dialect = as_dialect(context.dialect)
+        if dialect.name not in self._indexes:
+            assert self.manifest is not None
+            self._indexes[dialect.name] = RelationIndex.build(
+                self.manifest, dialect, self.config.database_map, self.config.schema_map
+            )
+        return self._indexes[dialect.name]
+
+    def _context(self, explore: Explore) -> ResolveContext:
+        if explore.connection_name not in self._contexts:
+            self._contexts[explore.connection_name] = ResolveContext.for_connection(
+                self.crawl.connections.get(explore.connection_name),
+                self.config,
+                self._view_tables.get(explore.model, {}),
+                explore.connection_name,
+            )
+        return self._contexts[explore.connection_name]
+
+
+def _view_tables_by_model(explores: Iterable[Explore | None]) -> dict[str, dict[str, str | None]]:
+    """Each model's view -> sql_table_name, from every explore read, for ${view.SQL_TABLE_NAME}."""
+    tables: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for explore in explores:
+        if explore is None:
+            continue
+        tables[explore.model].setdefault(explore.view_name, explore.sql_table_name)
+        for join in explore.joins:
+            tables[explore.model].setdefault(join.from_view or join.name, join.sql_table_name)
+    return dict(tables)
+
+
+def build_lineage(crawl: Crawl, config: Config, manifest: Manifest | None) -> Lineage:
+    """The whole graph; with no manifest it stops at relations (enough to find SQL to fetch)."""
+    builder = LineageBuilder(crawl, config, manifest)
+    for dashboard in crawl.dashboards:
+        if not dashboard.deleted:
+            builder.add_dashboard(dashboard)
+    if config.include_looks:
+        for look in crawl.looks.values():
+            if not look.deleted:
+                builder.add_look(look)
+    return builder.lineage

@@ -1,0 +1,260 @@
+"""The warehouse relations a piece of SQL reads, found with sqlglot (never with regexes).
+
+CTE names are not tables; tables created or written by the SQL itself (a PDT's
+`CREATE TABLE looker_scratch.LR_.. AS SELECT ..`) are intermediate: what counts is what they read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from exposure_sync.errors import ExposureSyncError
+from exposure_sync.lineage.dialects import SqlDialect, as_dialect
+from exposure_sync.lineage.relation import Relation
+
+# Tokens a dotted table name is made of.
+_NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+_QUERY_START = (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN)
+
+
+class SqlParseError(ExposureSyncError):
+    """SQL sqlglot cannot parse in the connection's dialect. `str()` is one line for users."""
+
+    def __init__(self, dialect: str, detail: str, sql: str) -> None:
+        self.dialect = dialect
+        self.detail = detail
+        self.sql = sql
+        snippet = " ".join(sql.split())[:80]
+        super().__init__(f"cannot parse SQL as {dialect}: {detail} (SQL starts: {snippet!r})")
+
+
+def relations_in_sql(
+    sql: str,
+    dialect: str | SqlDialect,
+    default_database: str | None = None,
+    default_schema: str | None = None,
+) -> set[Relation]:
+    """Every relation `sql` reads, excluding CTEs and tables the SQL creates itself.
+
+    `dialect` is Looker's dialect_name (or a SqlDialect). Missing database/schema parts come from
+    the defaults; names are case-folded the way the dialect stores them.
+    """
+    dia = as_dialect(dialect)
+    statements = parse_statements(sql, dia)
+    read = {
+        table_relation(t, dia, default_database, default_schema) for t in _read_tables(statements)
+    }
+    created = {
+        table_relation(t, dia, default_database, default_schema)
+        for t in _written_tables(statements)
+    }
+    return read - created
+
+
+def parse_statements(sql: str, dialect: str | SqlDialect) -> list[exp.Expression]:
+    """The statements of `sql` (separated by `;`); raises SqlParseError."""
+    dia = as_dialect(dialect)
+    try:
+        with _quiet_sqlglot():
+            parsed = sqlglot.parse(sql, read=dia.sqlglot)
+    except SqlglotError as err:
+        raise SqlParseError(dia.name, _describe(err), sql) from err
+    return [_salvage(statement, dia) for statement in parsed if statement is not None]
+
+
+def table_relation(
+    table: exp.Table,
+    dialect: str | SqlDialect,
+    default_database: str | None = None,
+    default_schema: str | None = None,
+) -> Relation:
+    """The folded database.schema.name of a parsed table reference."""
+    dia = as_dialect(dialect)
+    # Four-part names (SQL Server's server.db.schema.table): the server is not part of a relation.
+    parts = [_fold(part, dia) for part in table.parts][-3:]
+    name = parts[-1]
+    schema = parts[-2] if len(parts) >= 2 else _fold_default(default_schema, dia)
+    database = parts[-3] if len(parts) >= 3 else _fold_default(default_database, dia)
+    return Relation(database, schema, name)
+
+
+def parse_table_name(
+    name: str,
+    dialect: str | SqlDialect,
+    default_database: str | None = None,
+    default_schema: str | None = None,
+) -> Relation:
+    """A dotted, possibly quoted table name (e.g. dbt's relation_name) as a folded Relation."""
+    dia = as_dialect(dialect)
+    try:
+        table = exp.to_table(name, dialect=dia.sqlglot)
+    except SqlglotError as err:
+        raise SqlParseError(dia.name, _describe(err), name) from err
+    return table_relation(table, dia, default_database, default_schema)
+
+
+def _read_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
+    for statement in statements:
+        if isinstance(statement, exp.Drop | exp.Alter | exp.Command):
+            # DROP and ALTER read nothing; a Command is SQL sqlglot only keeps as text (SET, ..)
+            continue
+        targets = {id(t) for t in _targets(statement)}
+        for table in statement.find_all(exp.Table):
+            if id(table) in targets or not _is_named_table(table) or _is_cte_reference(table):
+                continue
+            yield table
+
+
+def _written_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
+    for statement in statements:
+        yield from _targets(statement)
+
+
+def _targets(statement: exp.Expression) -> Iterator[exp.Table]:
+    """Tables a statement creates or writes: CREATE .. AS, INSERT INTO, SELECT .. INTO."""
+    if isinstance(statement, exp.Create | exp.Insert):
+        target = statement.this
+        # CREATE TABLE t (col INT) and INSERT INTO t (col) wrap the table in a Schema.
+        if isinstance(target, exp.Schema):
+            target = target.this
+        if isinstance(target, exp.Table):
+            yield target
+    for into in statement.find_all(exp.Into):
+        if isinstance(into.this, exp.Table):
+            yield into.this
+    if isinstance(statement, exp.Alter) and isinstance(statement.this, exp.Table):
+        yield statement.this
+        yield from _renamed(statement.this, statement)
+
+
+def _renamed(table: exp.Table, alter: exp.Alter) -> Iterator[exp.Table]:
+    """ALTER TABLE s.tmp RENAME TO final: `final` lands in the schema of `s.tmp`."""
+    for action in alter.args.get("actions") or ():
+        if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
+            new = action.this.copy()
+            for part in ("db", "catalog"):
+                if not new.args.get(part) and table.args.get(part):
+                    new.set(part, table.args[part].copy())
+            yield new
+
+
+@contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    """sqlglot logs a warning for SQL it keeps as a Command; we handle those, users need not
+    see them."""
+    logger = logging.getLogger("sqlglot")
+    quiet = logging.Filter("sqlglot.quiet")  # matches no record name: drops everything
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+def _salvage(statement: exp.Expression, dialect: SqlDialect) -> exp.Expression:
+    """`CREATE TABLE t <options sqlglot does not know> AS <query>` comes back as a Command
+    (Redshift's INTERLEAVED SORTKEY, for one). Rebuild it as CREATE t AS <query> from tokens."""
+    if not isinstance(statement, exp.Command) or statement.name.upper() != "CREATE":
+        return statement
+    text = f"CREATE {statement.expression}" if isinstance(statement.expression, str) else ""
+    tokens = Dialect.get_or_raise(dialect.sqlglot).tokenize(text) if text else []
+    target = _created_name(tokens, dialect)
+    body = _query_after_as(tokens, text, dialect)
+    if target is None or body is None:
+        return statement
+    return exp.Create(this=target, kind="TABLE", expression=body)
+
+
+def _created_name(tokens: list[Token], dialect: SqlDialect) -> exp.Table | None:
+    """The dotted name right after TABLE (and IF NOT EXISTS)."""
+    index = next((i for i, t in enumerate(tokens) if t.token_type == TokenType.TABLE), None)
+    if index is None:
+        return None
+    index += 1
+    while index < len(tokens) and tokens[index].text.upper() in ("IF", "NOT", "EXISTS"):
+        index += 1
+    parts: list[exp.Identifier] = []
+    # name (. name)*: stop at the first word that does not follow a dot (DISTKEY, USING, AS)
+    while index < len(tokens) and tokens[index].token_type in _NAME_TOKENS:
+        token = tokens[index]
+        parts.append(exp.to_identifier(token.text, quoted=token.token_type == TokenType.IDENTIFIER))
+        if index + 1 >= len(tokens) or tokens[index + 1].token_type != TokenType.DOT:
+            break
+        index += 2
+    if not parts:
+        return None
+    try:
+        name = ".".join(part.sql(dialect=dialect.sqlglot) for part in parts)
+        return exp.to_table(name, dialect=dialect.sqlglot)
+    except SqlglotError:
+        return None
+
+
+def _query_after_as(tokens: list[Token], text: str, dialect: SqlDialect) -> exp.Expression | None:
+    """The query after the first top-level `AS` that starts one."""
+    depth = 0
+    for index, token in enumerate(tokens[:-1]):
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        starts_query = tokens[index + 1].token_type in _QUERY_START
+        if depth == 0 and token.token_type == TokenType.ALIAS and starts_query:
+            try:
+                with _quiet_sqlglot():
+                    return sqlglot.parse_one(text[token.end + 1 :], read=dialect.sqlglot)
+            except SqlglotError:
+                return None
+    return None
+
+
+def _is_named_table(table: exp.Table) -> bool:
+    # Table functions (generate_series, TABLE(FLATTEN(..)), read_parquet) are not relations.
+    parts = table.parts
+    return bool(parts) and all(isinstance(p, exp.Identifier) and p.name for p in parts)
+
+
+def _is_cte_reference(table: exp.Table) -> bool:
+    """An unqualified name that a WITH clause around it defines."""
+    if table.args.get("db") or table.args.get("catalog"):
+        return False
+    name = table.name.lower()
+    node: exp.Expression | None = table.parent
+    while node is not None:
+        with_ = node.args.get("with_") or node.args.get("with")
+        if isinstance(with_, exp.With) and any(
+            cte.alias_or_name.lower() == name for cte in with_.expressions
+        ):
+            return True
+        node = node.parent
+    return False
+
+
+def _key(table: exp.Table) -> tuple[str, ...]:
+    return tuple(part.name.lower() for part in table.parts)
+
+
+def _fold(part: exp.Expression, dialect: SqlDialect) -> str:
+    quoted = isinstance(part, exp.Identifier) and bool(part.args.get("quoted"))
+    return dialect.fold(part.name, quoted)
+
+
+def _fold_default(value: str | None, dialect: SqlDialect) -> str | None:
+    # Connection defaults are plain settings, resolved like unquoted identifiers.
+    return dialect.fold(value) if value else None
+
+
+def _describe(err: SqlglotError) -> str:
+    """One short line: sqlglot's first error without its token dump, and where it happened."""
+    errors = getattr(err, "errors", None)
+    if errors:
+        first = errors[0]
+        description = str(first.get("description", "")).split(" but got <Token")[0]
+        return f"{description} at line {first.get('line')}, column {first.get('col')}"
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

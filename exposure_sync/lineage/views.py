@@ -1,0 +1,158 @@
+"""Which of an explore's views a query needs, the way Looker decides which joins to write.
+
+A query needs the explore's base view, the view of every field it uses (fields, filters, sorts,
+pivots, dynamic fields), the views those fields' SQL references, and every join that makes a
+needed join reachable: `required_joins`, `always_join`, and the views a join's `sql_on` or
+`foreign_key` references, transitively. Names that are not an alias of the explore (table
+calculations, custom fields, fields of views that were removed) are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from exposure_sync.looker.models import Explore, ExploreJoin, Query
+
+Granularity = Literal["query", "explore"]
+
+# ${view.field} (and ${view.SQL_TABLE_NAME}); ${field} and ${TABLE} stay in their own view.
+_REFERENCE = re.compile(r"\$\{\s*(\w+)\.(\w+)\s*\}")
+
+
+def views_needed(explore: Explore, query: Query, granularity: Granularity = "query") -> set[str]:
+    """The join aliases (and the base alias) the query needs; "explore": every one of them."""
+    base = base_alias(explore)
+    if granularity == "explore":
+        return {base, *(join.name for join in explore.joins)}
+    closure = _Closure(explore, base)
+    for alias in (base, *explore.always_join):
+        closure.add_view(alias)
+    for name in query_field_names(query):
+        closure.add_field(name)
+    return closure.run()
+
+
+def base_alias(explore: Explore) -> str:
+    """The alias the base view's fields carry: the explore's name, or `view_name` when the
+    explore was declared with `view_name:` (Looker then prefixes fields with the view)."""
+    joins = {join.name for join in explore.joins}
+    used = {f.view for f in explore.fields}
+    for candidate in (explore.name, explore.view_name):
+        if candidate not in joins and candidate in used:
+            return candidate
+    return explore.name
+
+
+def join_table(explore: Explore, alias: str) -> tuple[str | None, str]:
+    """(sql_table_name as served, underlying view name) behind an alias; honours `from:`."""
+    if alias == base_alias(explore):
+        return explore.sql_table_name, explore.view_name
+    for join in explore.joins:
+        if join.name == alias:
+            return join.sql_table_name, join.from_view or join.name
+    raise KeyError(f"explore {explore.model}::{explore.name} has no view {alias!r}")
+
+
+def query_field_names(query: Query) -> set[str]:
+    """Every field name the query uses, dynamic fields' references included."""
+    names = {*query.fields, *query.filters, *query.pivots}
+    names |= {_strip_direction(sort) for sort in query.sorts}
+    names |= set(_dynamic_field_references(query.dynamic_fields))
+    return names
+
+
+class _Closure:
+    """Views needed so far, grown until every needed field and join has what it needs."""
+
+    def __init__(self, explore: Explore, base: str) -> None:
+        self.base = base
+        self.fields = {f.name: f for f in explore.fields}
+        self.joins = {join.name: join for join in explore.joins}
+        self.aliases = {base, *self.joins}
+        self.views: set[str] = set()
+        self.seen_fields: set[str] = set()
+        self.todo_fields: list[str] = []
+        self.todo_joins: list[ExploreJoin] = []
+
+    def add_view(self, alias: str) -> None:
+        if alias in self.aliases and alias not in self.views:
+            self.views.add(alias)
+            if alias in self.joins and alias != self.base:
+                self.todo_joins.append(self.joins[alias])
+
+    def add_field(self, name: str) -> None:
+        if _alias(name) in self.aliases and name not in self.seen_fields:
+            self.seen_fields.add(name)
+            self.todo_fields.append(name)
+
+    def run(self) -> set[str]:
+        while self.todo_fields or self.todo_joins:
+            if self.todo_fields:
+                name = self.todo_fields.pop()
+                self.add_view(_alias(name))
+                field = self.fields.get(name)
+                for reference in _references(field.sql if field else None):
+                    self.add_field(reference)
+            else:
+                join = self.todo_joins.pop()
+                for alias in join.required_joins:
+                    self.add_view(alias)
+                for name in _join_fields(join, self.base):
+                    self.add_field(name)
+        return self.views
+
+
+def _join_fields(join: ExploreJoin, base: str) -> Iterator[str]:
+    """Fields a join's condition uses (Looker lists them as dependent_fields too)."""
+    yield from join.dependent_fields
+    yield from _references(join.sql_on)
+    if join.foreign_key:
+        yield _field_name(join.foreign_key, base)
+
+
+def _field_name(name: str | None, base: str) -> str:
+    # foreign_key may name a base-view dimension without its view.
+    if not name:
+        return ""
+    return name if "." in name else f"{base}.{name}"
+
+
+def _references(sql: str | None) -> Iterator[str]:
+    for view, field in _REFERENCE.findall(sql or ""):
+        if field.upper() != "SQL_TABLE_NAME":
+            yield f"{view}.{field}"
+
+
+def _alias(field_name: str) -> str:
+    return field_name.split(".", 1)[0] if "." in field_name else ""
+
+
+def _strip_direction(sort: str) -> str:
+    words = sort.split()
+    if len(words) > 1 and words[-1].lower() in ("desc", "asc"):
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _dynamic_field_references(dynamic_fields: str | None) -> Iterator[str]:
+    """Field names a query's dynamic fields use: `based_on`, filters, and ${view.field}."""
+    try:
+        items = json.loads(dynamic_fields) if dynamic_fields else []
+    except ValueError:
+        return  # Looker serves its own JSON; if it is unreadable, the query's fields still count
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            yield from _item_references(item)
+
+
+def _item_references(item: dict[str, Any]) -> Iterator[str]:
+    if isinstance(item.get("based_on"), str):
+        yield item["based_on"]
+    if isinstance(item.get("filters"), dict):
+        yield from (k for k in item["filters"] if isinstance(k, str))
+    for value in item.values():
+        if isinstance(value, str):
+            yield from _references(value)

@@ -1,0 +1,410 @@
+"""A thin, retrying Looker API 4.0 client that reads responses as plain JSON.
+
+looker-sdk supplies the settings (LOOKERSDK_* variables or a looker.ini), the login and the HTTP
+session. Responses are not deserialised into the SDK's models: cattrs is ~20x slower than
+json.loads on large dashboard searches, and the SDK's error path drops the HTTP status (and may
+fetch error documentation from the internet), so requests go through our own transport that keeps
+status and headers.
+"""
+
+from __future__ import annotations
+
+import configparser
+import email.utils
+import json
+import random
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import looker_sdk
+import requests
+from looker_sdk import error as sdk_error
+from looker_sdk.rtl import api_settings, auth_token, requests_transport, serialize, transport
+from looker_sdk.sdk import constants as sdk_constants
+
+from exposure_sync.errors import BadInputError, LookerError
+
+API_VERSION = "4.0"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After would stall a nightly job for too long
+_ENV = "LOOKERSDK"
+
+
+class LookerRequestError(LookerError):
+    """One request kept failing or was refused; the crawl may record it and go on."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(LookerRequestError):
+    """Looker answered 404: the thing does not exist (or is not visible to the API user)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 404)
+
+
+class LookerAuthError(LookerError):
+    """Looker refused the credentials: nothing else can work, so the run stops."""
+
+
+class Reply(transport.Response):
+    """transport.Response plus what the SDK's transport throws away."""
+
+    def __init__(
+        self,
+        ok: bool,
+        value: bytes,
+        encoding: str = "utf-8",
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        failure: str | None = None,
+    ) -> None:
+        super().__init__(ok, value, transport.ResponseMode.STRING, encoding)
+        self.status = status  # None: no HTTP answer (connection error, timeout)
+        self.headers = headers or {}
+        self.failure = failure  # why there was no HTTP answer, without the URL
+
+
+class _Transport(requests_transport.RequestsTransport):
+    """RequestsTransport that keeps status, headers and the connection error, and counts."""
+
+    def __init__(self, settings: transport.PTransportSettings, session: requests.Session):
+        super().__init__(settings, session)
+        self.count = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()  # the last reply of this thread, for login failures
+
+    @property
+    def last_reply(self) -> Reply | None:
+        return getattr(self._local, "reply", None)
+
+    def request(
+        self,
+        method: transport.HttpMethod,
+        path: str,
+        query_params: MutableMapping[str, str] | None = None,
+        body: bytes | None = None,
+        authenticator: transport.TAuthenticator = None,
+        transport_options: transport.TransportOptions | None = None,
+    ) -> Reply:
+        options = transport_options or {}
+        headers = dict(authenticator(options)) if authenticator else {}
+        headers.update(options.get("headers") or {})
+        with self._lock:
+            self.count += 1
+        try:
+            resp = self.session.request(
+                method.name,
+                path,
+                auth=requests_transport.NullAuth(),
+                params=query_params,
+                data=body,
+                headers=headers,
+                timeout=options.get("timeout") or self.settings.timeout,
+            )
+        except requests.RequestException as exc:
+            reply = Reply(False, b"", failure=_describe(exc))
+        else:
+            reply = Reply(
+                resp.ok,
+                resp.content,
+                encoding=resp.encoding or "utf-8",
+                status=resp.status_code,
+                headers=resp.headers,  # case-insensitive
+            )
+        self._local.reply = reply
+        return reply
+
+
+def _describe(exc: requests.RequestException) -> str:
+    # requests' messages embed the URL and urllib3 internals; say what happened instead
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error (set LOOKERSDK_VERIFY_SSL=false for a self-signed certificate)"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out (LOOKERSDK_TIMEOUT sets the limit)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__
+
+
+class LookerClient:
+    """GET requests against Looker API 4.0, with login, retries and a request counter.
+
+    Thread-safe: the crawler shares one client across its worker threads.
+    """
+
+    def __init__(
+        self,
+        looker_ini: str | Path | None = None,
+        section: str | None = None,
+        *,
+        retries: int = 5,
+        concurrency: int = 8,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._ini = str(looker_ini) if looker_ini is not None else None
+        self._section = section
+        settings = _load_settings(self._ini, section)
+        self.base_url = _public_url(settings.base_url)
+        self.retries = retries
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._sleep = sleep
+        self._random = random.Random()
+        sdk = looker_sdk.init40(config_settings=settings)
+        self._transport = _Transport(settings, sdk.transport.session)  # type: ignore[attr-defined]
+        # a pool as large as the crawler's so worker threads do not queue for connections
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(10, concurrency))
+        self._transport.session.mount("http://", adapter)
+        self._transport.session.mount("https://", adapter)
+        self._auth = sdk.auth
+        self._auth.transport = self._transport
+        self._api = settings.base_url.rstrip("/") + f"/api/{API_VERSION}"
+        self._auth_lock = threading.Lock()
+
+    @classmethod
+    def from_config(
+        cls, config: Any, looker_ini: str | Path | None = None, section: str | None = None
+    ) -> LookerClient:
+        """A client with the retry count and pool size of an exposure_sync Config."""
+        return cls(looker_ini, section, retries=config.retries, concurrency=config.concurrency)
+
+    def __repr__(self) -> str:
+        return f"LookerClient(base_url={self.base_url!r})"
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, logins and retries included."""
+        return self._transport.count
+
+    def close(self) -> None:
+        self._transport.session.close()
+
+    def login(self) -> None:
+        """Log in now (the first request does it anyway), so bad settings fail early."""
+        self._auth_header()
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        """GET /api/4.0{path} and parse the JSON answer. Raises NotFound on 404."""
+        reply = self._get(path, params)
+        try:
+            return json.loads(reply.value.decode(reply.encoding))
+        except ValueError:
+            raise LookerRequestError(
+                f"Looker answered GET {path} with something that is not JSON", reply.status
+            ) from None
+
+    def get_text(self, path: str, **params: Any) -> str:
+        """GET /api/4.0{path} and return the body as text (e.g. /queries/{id}/run/sql)."""
+        reply = self._get(path, params)
+        return reply.value.decode(reply.encoding)
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> Reply:
+        url = self._api + path
+        query = _query_params(params)
+        attempt, relogged = 0, False
+        while True:
+            token, headers = self._auth_header()
+            reply = self._transport.request(
+                transport.HttpMethod.GET,
+                url,
+                query_params=query,
+                transport_options={"headers": headers},
+            )
+            if reply.ok:
+                return reply
+            if reply.status == 401 and not relogged:
+                # the session expired or was revoked: log in again, once per request
+                relogged = True
+                self._drop_token(token)
+                continue
+            if reply.status is not None and reply.status not in RETRY_STATUSES:
+                raise _refusal(path, reply)
+            if attempt >= self.retries:
+                raise _gave_up(path, reply, attempt + 1)
+            self._sleep(self._delay(attempt, reply))
+            attempt += 1
+
+    def _delay(self, attempt: int, reply: Reply) -> float:
+        """Exponential backoff with full jitter; never less than a Retry-After."""
+        delay = self._random.uniform(0, min(self._max_backoff, self._backoff * 2**attempt))
+        retry_after = _retry_after(reply.headers.get("Retry-After"))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+        return delay
+
+    # -- login ----------------------------------------------------------------------------
+
+    def _auth_header(self) -> tuple[str, dict[str, str]]:
+        with self._auth_lock:
+            if not self._auth.is_authenticated:
+                self._login()
+            token = self._auth.token.access_token
+        return token, {"Authorization": f"Bearer {token}"}
+
+    def _drop_token(self, used: str) -> None:
+        with self._auth_lock:
+            # another thread may already have logged in again after the same 401
+            if self._auth.token.access_token == used:
+                self._auth.token = auth_token.AuthToken()
+
+    def _login(self) -> None:
+        for attempt in range(self.retries + 1):
+            try:
+                self._auth.authenticate({})
+                return
+            except sdk_error.SDKError:
+                reply = self._transport.last_reply
+            except serialize.DeserializeError:
+                # a 200 that is not a Looker token: the URL points at something else
+                raise LookerError(
+                    f"{self.base_url} did not answer like a Looker API; check LOOKERSDK_BASE_URL"
+                ) from None
+            if reply is None or reply.status not in (*RETRY_STATUSES, None):
+                raise LookerAuthError(self._refused_message(reply))
+            if attempt < self.retries:
+                self._sleep(self._delay(attempt, reply))
+        if reply is not None and reply.status is None:
+            raise LookerError(
+                f"Looker is unreachable at {self.base_url}: {reply.failure}; "
+                f"check {_ENV}_BASE_URL and the network"
+            )
+        raise LookerError(f"Looker kept failing to log in at {self.base_url} (HTTP {reply.status})")
+
+    def _refused_message(self, reply: Reply | None) -> str:
+        where = f" or client_id/client_secret in {self._ini}" if self._ini else ""
+        status = f" (HTTP {reply.status})" if reply is not None and reply.status else ""
+        return (
+            f"Looker refused the credentials ({_ENV}_CLIENT_ID/{_ENV}_CLIENT_SECRET{where}) "
+            f"at {self.base_url}{status}; check them"
+        )
+
+
+def _query_params(params: Mapping[str, Any]) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            query[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple | set | frozenset):
+            query[key] = ",".join(str(v) for v in value)  # Looker's "simple" array style
+        else:
+            query[key] = str(value)
+    return query
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _looker_message(reply: Reply) -> str:
+    try:
+        message = json.loads(reply.value.decode(reply.encoding)).get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {' '.join(str(message).split())[:200]}" if message else ""
+
+
+def _refusal(path: str, reply: Reply) -> LookerRequestError:
+    if reply.status == 404:
+        return NotFound(f"Looker has no {path} (HTTP 404)")
+    again = " even after logging in again" if reply.status == 401 else ""
+    return LookerRequestError(
+        f"Looker refused GET {path} (HTTP {reply.status}){again}{_looker_message(reply)}",
+        reply.status,
+    )
+
+
+def _gave_up(path: str, reply: Reply, attempts: int) -> LookerRequestError:
+    why = reply.failure if reply.status is None else f"HTTP {reply.status}"
+    return LookerRequestError(
+        f"Looker kept failing GET {path} ({why}) after {attempts} attempts", reply.status
+    )
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def _load_settings(ini: str | None, section: str | None) -> api_settings.ApiSettings:
+    """The SDK's own settings (env overrides ini), turned into one-line errors."""
+    try:
+        settings = api_settings.ApiSettings(
+            filename=ini if ini is not None else "looker.ini",
+            section=section,
+            sdk_version=sdk_constants.sdk_version,
+            env_prefix=_ENV,
+        )
+        values = settings.read_config()
+    except FileNotFoundError:
+        raise BadInputError(f"{ini}: looker.ini not found; pass an existing --looker-ini") from None
+    except configparser.NoSectionError:
+        raise BadInputError(
+            f"{ini or 'looker.ini'}: no section [{section}]; pass --section with an existing one"
+        ) from None
+    except IndexError:  # the SDK takes the first section and there is none
+        raise BadInputError(f"{ini or 'looker.ini'}: has no [section] with settings") from None
+    except configparser.Error as err:
+        # the parser's message quotes the offending line, which may hold a secret
+        raise BadInputError(
+            f"{ini or 'looker.ini'}: not a valid looker.ini{_ini_line(err)}"
+        ) from None
+    except TypeError:
+        raise BadInputError(f"{_ENV}_VERIFY_SSL must be true or false") from None
+    except ValueError:
+        raise BadInputError(f"{_ENV}_TIMEOUT must be a whole number of seconds") from None
+    _require(values, ini)
+    return settings
+
+
+def _ini_line(err: configparser.Error) -> str:
+    errors = getattr(err, "errors", None)  # ParsingError: [(lineno, line), ...]
+    line = errors[0][0] if errors else getattr(err, "lineno", None)
+    return f" (line {line})" if line else ""
+
+
+def _require(values: Mapping[str, str], ini: str | None) -> None:
+    for key in ("base_url", "client_id", "client_secret"):
+        if values.get(key):
+            continue
+        var = f"{_ENV}_{key.upper()}"
+        if ini:
+            raise BadInputError(f"{var} is not set and {ini} has no {key}; set one of them")
+        raise BadInputError(f"{var} is not set; export it or pass --looker-ini")
+    scheme = urllib.parse.urlsplit(values["base_url"]).scheme
+    if scheme not in ("http", "https"):
+        raise BadInputError(
+            f"{_ENV}_BASE_URL must start with https:// or http:// "
+            f"(got {_public_url(values['base_url'])})"
+        )
+
+
+def _public_url(url: str) -> str:
+    """The base URL without any user:password@ part, fit for messages and snapshots."""
+    parts = urllib.parse.urlsplit(url.rstrip("/"))
+    if "@" not in parts.netloc:
+        return url.rstrip("/")
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=host))

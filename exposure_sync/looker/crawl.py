@@ -1,0 +1,563 @@
+"""Read everything the lineage needs from Looker into one `Crawl`, with as few calls as we can.
+
+Calls (see the README's call-count formula): user-defined dashboards come with their tiles,
+queries and looks in the `/dashboards/search` pages themselves; only LookML dashboards, merged
+results and explores need calls of their own, each distinct one fetched once.
+
+Failure policy: a request about one dashboard's content that keeps failing becomes a
+CrawlFailure and the crawl goes on (the dashboard keeps its previous entry); a listing the whole
+run depends on (search pages, users, folders) that keeps failing raises LookerError (exit 3).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import replace
+from typing import Any, Protocol, TextIO, TypeVar
+from urllib.parse import quote
+
+from exposure_sync.config import Config
+from exposure_sync.errors import LookerError
+from exposure_sync.looker.client import LookerClient, LookerRequestError, NotFound
+from exposure_sync.looker.decode import explore_from_json, query_from_json
+from exposure_sync.looker.decode_content import (
+    connection_from_json,
+    dashboard_from_json,
+    folder_from_json,
+    id_sort_key,
+    look_from_json,
+    looks_in_dashboard,
+    merge_query_from_json,
+    merge_source_query_ids,
+    user_from_json,
+)
+from exposure_sync.looker.models import (
+    Connection,
+    Crawl,
+    CrawlFailure,
+    Dashboard,
+    Explore,
+    Folder,
+    Look,
+    MergeQuery,
+    Query,
+    User,
+)
+
+PAGE_SIZE = 100
+USER_CHUNK = 100  # ids per /users call; keeps the URL well under common limits
+
+# `fields=` strings: only what lineage and the entries read (smaller, faster answers)
+QUERY_FIELDS = "id,model,view,fields,filters,filter_expression,sorts,pivots,dynamic_fields"
+LOOK_FIELDS = f"id,title,folder_id,user_id,deleted,query({QUERY_FIELDS})"
+# /looks/search serves Look, not LookWithQuery: the query comes from /queries/{query_id}
+LOOK_SEARCH_FIELDS = "id,title,folder_id,user_id,deleted,query_id"
+TILE_FIELDS = (
+    f"id,type,title,title_text,look_id,merge_result_id,query({QUERY_FIELDS}),look({LOOK_FIELDS})"
+)
+DASHBOARD_FIELDS = (
+    "id,title,description,folder_id,user_id,deleted,view_count,"
+    f"certification_metadata(certification_status),dashboard_elements({TILE_FIELDS})"
+)
+EXPLORE_FIELD_FIELDS = "name,view,original_view,sql"
+EXPLORE_FIELDS = (
+    "id,name,model_name,view_name,connection_name,sql_table_name,always_join,"
+    "joins(name,from,sql_table_name,sql_on,foreign_key,required_joins,dependent_fields),"
+    f"fields(dimensions({EXPLORE_FIELD_FIELDS}),measures({EXPLORE_FIELD_FIELDS}),"
+    f"filters({EXPLORE_FIELD_FIELDS}),parameters({EXPLORE_FIELD_FIELDS}))"
+)
+MERGE_FIELDS = "id,source_queries"
+USER_FIELDS = "id,display_name,first_name,last_name,email,is_disabled"
+FOLDER_FIELDS = "id,name,parent_id,is_personal,is_personal_descendant"
+CONNECTION_FIELDS = "name,dialect_name,database,schema"
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Progress(Protocol):
+    def update(self, stage: str, done: int, total: int | None) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class SilentProgress:
+    def update(self, stage: str, done: int, total: int | None) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class TerminalProgress:
+    """One self-overwriting line on a terminal: `explores  [#######.....]  14/20`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._shown = False
+
+    def update(self, stage: str, done: int, total: int | None) -> None:
+        if total:
+            filled = 20 * done // total
+            line = f"Looker: {stage:<18} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
+        else:
+            line = f"Looker: {stage:<18} {done}"
+        with self._lock:
+            self._stream.write(f"\r\033[K{line}")
+            self._stream.flush()
+            self._shown = True
+
+    def finish(self) -> None:
+        with self._lock:
+            if self._shown:
+                self._stream.write("\r\033[K")
+                self._stream.flush()
+            self._shown = False
+
+
+def auto_progress(stream: TextIO | None = None) -> Progress:
+    """A progress bar when the stream (stderr) is a terminal; nothing otherwise (CI, pipes)."""
+    stream = stream or sys.stderr
+    return TerminalProgress(stream) if stream.isatty() else SilentProgress()
+
+
+def crawl(
+    client: LookerClient,
+    config: Config,
+    progress: Progress | None = None,
+    *,
+    page_size: int = PAGE_SIZE,
+) -> Crawl:
+    """Everything about the instance's dashboards that lineage and entries need.
+
+    progress None: a bar on stderr when it is a terminal.
+    """
+    bar = progress or auto_progress()
+    pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="looker")
+    try:
+        return _Crawler(client, config, pool, bar, page_size).run()
+    finally:
+        # on a fatal error, do not wait for queued requests that no one will read
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.finish()
+
+
+def fetch_generated_sql(
+    client: LookerClient,
+    query_ids: Iterable[str],
+    *,
+    concurrency: int = 8,
+    failures: list[CrawlFailure] | None = None,
+) -> dict[str, str]:
+    """query id -> the SQL Looker generates for it (`/queries/{id}/run/sql`), one call each.
+
+    A query that keeps failing is appended to `failures` as CrawlFailure(kind="query");
+    without a `failures` list its error is raised.
+    """
+    ids = sorted(set(query_ids), key=id_sort_key)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="looker-sql") as pool:
+        results = _fetch_each(
+            pool,
+            ids,
+            lambda qid: client.get_text(f"/queries/{quote(qid, safe='')}/run/sql"),
+        )
+    sql: dict[str, str] = {}
+    for qid, result in results.items():
+        if isinstance(result, LookerRequestError):
+            if failures is None:
+                raise result
+            failures.append(CrawlFailure("query", qid, str(result)))
+        else:
+            sql[qid] = result
+    return sql
+
+
+def _fetch_each(
+    pool: ThreadPoolExecutor,
+    items: Iterable[K],
+    fetch: Callable[[K], V],
+    on_done: Callable[[int, int], None] | None = None,
+) -> dict[K, V | LookerRequestError]:
+    """fetch(item) for each item on the pool; a request that kept failing becomes its value.
+
+    Other errors (credentials, a bug) propagate: they would fail every other request too.
+    """
+    futures: dict[Future[V], K] = {pool.submit(fetch, item): item for item in items}
+    results: dict[K, V | LookerRequestError] = {}
+    for done, future in enumerate(as_completed(futures), 1):
+        try:
+            results[futures[future]] = future.result()
+        except LookerRequestError as err:
+            results[futures[future]] = err
+        if on_done:
+            on_done(done, len(futures))
+    return results
+
+
+class _Crawler:
+    def __init__(
+        self,
+        client: LookerClient,
+        config: Config,
+        pool: ThreadPoolExecutor,
+        progress: Progress,
+        page_size: int,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.pool = pool
+        self.progress = progress
+        self.page_size = page_size
+        self.failures: list[CrawlFailure] = []
+        self.tile_looks: list[Look] = []  # looks that came nested in dashboard tiles
+        self.queries: dict[str, Query] = {}  # every query met so far, so none is asked twice
+
+    def run(self) -> Crawl:
+        self.client.login()  # bad settings fail here, before any work is queued
+        listings = self._start_listings()
+        dashboards = self._dashboards(listings)
+        looks = self._looks(listings["looks"].result())
+        merges = self._merge_queries(dashboards)
+        explores = self._explores(dashboards, looks, merges)
+        return Crawl(
+            base_url=self.client.base_url,
+            dashboards=sorted(dashboards.values(), key=lambda d: id_sort_key(d.id)),
+            looks=_sorted_dict(looks),
+            merge_queries=_sorted_dict(merges),
+            explores=dict(sorted(explores.items())),
+            connections=_sorted_dict(self._connections(explores)),
+            users=_sorted_dict(self._users(dashboards, looks)),
+            folders=_sorted_dict(self._folders(dashboards, looks, listings["folders"].result())),
+            failures=sorted(self.failures, key=lambda f: (f.kind, id_sort_key(f.id), f.reason)),
+        )
+
+    def _fail(self, kind: str, item_id: str, reason: str) -> None:
+        self.failures.append(CrawlFailure(kind, item_id, reason))
+
+    # -- listings: independent of each other, so they run side by side ------------------------
+
+    def _start_listings(self) -> dict[str, Future[Any]]:
+        submit = self.pool.submit
+        return {
+            "live": submit(
+                self._pages, "/dashboards/search", DASHBOARD_FIELDS, "dashboards", deleted="false"
+            ),
+            "deleted": submit(self._pages, "/dashboards/search", "id,title", None, deleted="true"),
+            "all": submit(self.client.get_json, "/dashboards", fields="id,title"),
+            "looks": submit(self._standalone_looks),
+            "folders": submit(self.client.get_json, "/folders", fields=FOLDER_FIELDS),
+        }
+
+    def _pages(
+        self, path: str, fields: str, stage: str | None, **params: Any
+    ) -> list[dict[str, Any]]:
+        """Every row of a paged search, in pages of `page_size` ordered by id."""
+        rows: dict[str, dict[str, Any]] = {}
+        offset = 0
+        while True:
+            page = self.client.get_json(
+                path, fields=fields, limit=self.page_size, offset=offset, sorts="id", **params
+            )
+            if not isinstance(page, list):
+                raise LookerError(f"Looker answered GET {path} with something that is not a list")
+            new = {str(row["id"]): row for row in page if str(row["id"]) not in rows}
+            rows.update(new)
+            offset += len(page)
+            if stage:
+                self.progress.update(stage, len(rows), None)
+            # a short page ends the search; so does one with nothing new (offset ignored)
+            if len(page) < self.page_size or not new:
+                return list(rows.values())
+
+    def _standalone_looks(self) -> list[dict[str, Any]]:
+        if not self.config.include_looks:
+            return []
+        return self._pages("/looks/search", LOOK_SEARCH_FIELDS, "looks", deleted="false")
+
+    # -- dashboards ----------------------------------------------------------------------------
+
+    def _dashboards(self, listings: dict[str, Future[Any]]) -> dict[str, Dashboard]:
+        found = {str(row["id"]): dashboard_from_json(row) for row in listings["live"].result()}
+        for row in listings["live"].result():
+            self.tile_looks.extend(looks_in_dashboard(row))
+        for row in listings["deleted"].result():
+            dashboard_id = str(row["id"])
+            if dashboard_id not in found:
+                found[dashboard_id] = Dashboard(
+                    id=dashboard_id, title=row.get("title") or "", deleted=True
+                )
+        lookml = {
+            str(row["id"]): row.get("title") or ""
+            for row in listings["all"].result()
+            if "::" in str(row["id"])
+        }
+        found.update(self._lookml_dashboards(lookml))
+        self._remember_queries(found.values())
+        return found
+
+    def _remember_queries(self, dashboards: Iterable[Dashboard]) -> None:
+        tile_queries = [tile.query for d in dashboards for tile in d.tiles]
+        for query in [*tile_queries, *(look.query for look in self.tile_looks)]:
+            if query is not None and query.id:
+                self.queries[query.id] = query
+
+    def _lookml_dashboards(self, titles: dict[str, str]) -> dict[str, Dashboard]:
+        """LookML dashboards are not in the search: one call each, for their tiles."""
+        results = _fetch_each(
+            self.pool,
+            sorted(titles),
+            lambda did: self.client.get_json(
+                f"/dashboards/{quote(did, safe='')}", fields=DASHBOARD_FIELDS
+            ),
+            self._tick("LookML dashboards"),
+        )
+        dashboards = {}
+        for did, result in results.items():
+            if isinstance(result, LookerRequestError):
+                self._fail("dashboard", did, str(result))
+                # listed, so not gone: a record without tiles, and the failure says why
+                dashboards[did] = Dashboard(id=did, title=titles[did])
+            else:
+                dashboards[did] = dashboard_from_json(result)
+                self.tile_looks.extend(looks_in_dashboard(result))
+        return dashboards
+
+    def _tick(self, stage: str) -> Callable[[int, int], None]:
+        return lambda done, total: self.progress.update(stage, done, total)
+
+    # -- looks, merged results, explores --------------------------------------------------------
+
+    def _looks(self, rows: list[dict[str, Any]]) -> dict[str, Look]:
+        """Looks on dashboard tiles (they came with their query) and, when configured, the
+        standalone ones from /looks/search, whose query is one more call each."""
+        looks = {look.id: look for look in self.tile_looks}
+        rows = [row for row in rows if str(row["id"]) not in looks]
+        queries = self._queries(
+            {str(row["query_id"]) for row in rows if row.get("query_id")}, "look queries"
+        )
+        for row in rows:
+            look = look_from_json(row)
+            query = queries.get(str(row.get("query_id")))
+            if isinstance(query, LookerRequestError):
+                self._fail("look", look.id, f"query {row['query_id']}: {query}")
+            looks[look.id] = replace(look, query=query) if isinstance(query, Query) else look
+        return looks
+
+    def _queries(self, ids: Iterable[str], stage: str) -> dict[str, Query | LookerRequestError]:
+        """Queries by id: those met already, and one call for each of the others."""
+        fetched = _fetch_each(
+            self.pool,
+            sorted(set(ids) - set(self.queries), key=id_sort_key),
+            lambda qid: query_from_json(
+                self.client.get_json(f"/queries/{quote(qid, safe='')}", fields=QUERY_FIELDS)
+            ),
+            self._tick(stage),
+        )
+        self.queries.update((k, v) for k, v in fetched.items() if isinstance(v, Query))
+        return {**{qid: self.queries[qid] for qid in ids if qid in self.queries}, **fetched}
+
+    def _merge_queries(self, dashboards: dict[str, Dashboard]) -> dict[str, MergeQuery]:
+        dependents = _dependents(dashboards, lambda tile: tile.merge_result_id)
+        merges = _fetch_each(
+            self.pool,
+            sorted(dependents, key=id_sort_key),
+            lambda mid: self.client.get_json(
+                f"/merge_queries/{quote(mid, safe='')}", fields=MERGE_FIELDS
+            ),
+            self._tick("merged results"),
+        )
+        query_ids = {
+            qid for m in merges.values() if isinstance(m, dict) for qid in merge_source_query_ids(m)
+        }
+        queries = self._queries(query_ids, "merged queries")
+        return self._complete_merges(merges, queries, dependents)
+
+    def _complete_merges(
+        self,
+        merges: dict[str, Any],
+        queries: dict[str, Query | LookerRequestError],
+        dependents: dict[str, set[str]],
+    ) -> dict[str, MergeQuery]:
+        good: dict[str, MergeQuery] = {}
+        for mid, merge in merges.items():
+            errors = [merge] if isinstance(merge, LookerRequestError) else []
+            errors += [
+                queries[qid]
+                for qid in merge_source_query_ids(merge if isinstance(merge, dict) else {})
+                if isinstance(queries[qid], LookerRequestError)
+            ]
+            if errors:
+                for did in dependents[mid]:
+                    self._fail("dashboard", did, f"merged results {mid}: {errors[0]}")
+            else:
+                good[mid] = merge_query_from_json(merge, queries)  # type: ignore[arg-type]
+        return good
+
+    def _explores(
+        self,
+        dashboards: dict[str, Dashboard],
+        looks: dict[str, Look],
+        merges: dict[str, MergeQuery],
+    ) -> dict[tuple[str, str], Explore | None]:
+        dependents = _explore_dependents(dashboards, looks, merges)
+        results = _fetch_each(
+            self.pool,
+            sorted(dependents),
+            lambda key: self.client.get_json(
+                f"/lookml_models/{quote(key[0], safe='')}/explores/{quote(key[1], safe='')}",
+                fields=EXPLORE_FIELDS,
+            ),
+            self._tick("explores"),
+        )
+        explores: dict[tuple[str, str], Explore | None] = {}
+        for key, result in results.items():
+            if isinstance(result, NotFound):
+                explores[key] = None  # the explore no longer exists: lineage reports it
+            elif isinstance(result, LookerRequestError):
+                self._explore_failed(key, str(result), dependents[key])
+            else:
+                explores[key] = explore_from_json(result)
+        return explores
+
+    def _explore_failed(self, key: tuple[str, str], reason: str, dependents: set[str]) -> None:
+        self._fail("explore", f"{key[0]}::{key[1]}", reason)
+        for dependent in dependents:
+            kind, item_id = dependent.split(":", 1)
+            self._fail(kind, item_id, f"explore {key[0]}::{key[1]}: {reason}")
+
+    # -- connections, users, folders ------------------------------------------------------------
+
+    def _connections(
+        self, explores: dict[tuple[str, str], Explore | None]
+    ) -> dict[str, Connection]:
+        names = sorted({e.connection_name for e in explores.values() if e and e.connection_name})
+        results = _fetch_each(
+            self.pool,
+            names,
+            lambda name: self.client.get_json(
+                f"/connections/{quote(name, safe='')}", fields=CONNECTION_FIELDS
+            ),
+            self._tick("connections"),
+        )
+        connections = {}
+        for name, result in results.items():
+            if isinstance(result, LookerRequestError):
+                # not fatal: config `connections:` may supply the dialect; lineage decides
+                self._fail("connection", name, str(result))
+            else:
+                connections[name] = connection_from_json(result)
+        return connections
+
+    def _users(self, dashboards: dict[str, Dashboard], looks: dict[str, Look]) -> dict[str, User]:
+        ids = sorted(
+            {d.user_id for d in dashboards.values() if d.user_id and not d.deleted}
+            | {look.user_id for look in looks.values() if look.user_id},
+            key=id_sort_key,
+        )
+        chunks = [tuple(ids[i : i + USER_CHUNK]) for i in range(0, len(ids), USER_CHUNK)]
+        results = _fetch_each(
+            self.pool,
+            chunks,
+            lambda chunk: self.client.get_json("/users", ids=chunk, fields=USER_FIELDS),
+            self._tick("users"),
+        )
+        users: dict[str, User] = {}
+        for result in results.values():
+            if isinstance(result, LookerRequestError):
+                raise result  # owners would silently fall back to the default owner
+            users.update((u.id, u) for u in map(user_from_json, result))
+        return users
+
+    def _folders(
+        self,
+        dashboards: dict[str, Dashboard],
+        looks: dict[str, Look],
+        rows: list[dict[str, Any]],
+    ) -> dict[str, Folder]:
+        folders = {f.id: f for f in map(folder_from_json, rows)}
+        wanted = {d.folder_id for d in dashboards.values() if d.folder_id and not d.deleted}
+        wanted |= {look.folder_id for look in looks.values() if look.folder_id}
+        tried: set[str] = set()
+        while missing := _missing_folders(folders, wanted) - tried:
+            # the API user may not see a parent in /folders; ask for it by id (404: unknown)
+            tried |= missing
+            results = _fetch_each(
+                self.pool,
+                sorted(missing, key=id_sort_key),
+                lambda fid: self.client.get_json(
+                    f"/folders/{quote(fid, safe='')}", fields=FOLDER_FIELDS
+                ),
+            )
+            for result in results.values():
+                if isinstance(result, NotFound):
+                    continue
+                if isinstance(result, LookerRequestError):
+                    raise result
+                folder = folder_from_json(result)
+                folders[folder.id] = folder
+        return folders
+
+
+def _sorted_dict(items: dict[str, V]) -> dict[str, V]:
+    return {key: items[key] for key in sorted(items, key=id_sort_key)}
+
+
+def _dependents(
+    dashboards: dict[str, Dashboard], pick: Callable[[Any], str | None]
+) -> dict[str, set[str]]:
+    """value picked from a tile -> ids of the live dashboards with such a tile."""
+    users: dict[str, set[str]] = {}
+    for dashboard in dashboards.values():
+        for tile in dashboard.tiles if not dashboard.deleted else ():
+            value = pick(tile)
+            if value:
+                users.setdefault(value, set()).add(dashboard.id)
+    return users
+
+
+def _explore_dependents(
+    dashboards: dict[str, Dashboard],
+    looks: dict[str, Look],
+    merges: dict[str, MergeQuery],
+) -> dict[tuple[str, str], set[str]]:
+    """(model, explore) -> "dashboard:<id>" / "look:<id>" for everything that queries it."""
+    dependents: dict[tuple[str, str], set[str]] = {}
+
+    def add(query: Query | None, dashboard_ids: Iterable[str], look_id: str | None = None) -> None:
+        if query is None or not (query.model and query.explore):
+            return
+        found = dependents.setdefault((query.model, query.explore), set())
+        found.update(f"dashboard:{did}" for did in dashboard_ids)
+        if look_id:
+            found.add(f"look:{look_id}")
+
+    on_looks = _dependents(dashboards, lambda tile: tile.look_id)
+    on_merges = _dependents(dashboards, lambda tile: tile.merge_result_id)
+    for dashboard in dashboards.values():
+        for tile in dashboard.tiles if not dashboard.deleted else ():
+            add(tile.query, [dashboard.id])
+    for look in looks.values():
+        add(look.query, on_looks.get(look.id, ()), look.id)
+    for merge in merges.values():
+        for query in merge.source_queries:
+            add(query, on_merges.get(merge.id, ()))
+    return dependents
+
+
+def _missing_folders(folders: dict[str, Folder], wanted: set[str]) -> set[str]:
+    """Folders wanted, or ancestors of them, that we have no record of."""
+    missing: set[str] = set()
+    for folder_id in wanted:
+        current: str | None = folder_id
+        seen: set[str] = set()
+        while current and current not in seen:
+            seen.add(current)
+            if current not in folders:
+                missing.add(current)
+                break
+            current = folders[current].parent_id
+    return missing

@@ -1,0 +1,623 @@
+"""The Looker API 4.0 emulator: a threaded HTTP server on 127.0.0.1 that looker-sdk talks to.
+
+    with EmulatorServer(load_instance()) as server:
+        os.environ.update(server.env())          # LOOKERSDK_* for looker_sdk.init40()
+        ...
+        server.stats.counts()                     # {"search_dashboards": 2, ...}
+        server.set_faults(FaultConfig(fault_rate=0.2, seed=7))
+
+Looker behaviour kept, and choices where it is undocumented (those that help a client least):
+- `POST /login` takes form-encoded (or query) `client_id`/`client_secret`; bad credentials get
+  404 `Not found`, as in Looker. Tokens are accepted as `Authorization: token X` or `Bearer X`
+  and expire after `token_lifetime_s`; without a valid one every call gets 401.
+- Unknown ids and paths get 404 with Looker's body `{"message": "Not found",
+  "documentation_url": ...}`. The documentation URL deliberately does not have the `/r/err/`
+  form: looker-sdk would try to download error docs from the internet for those.
+- Search endpoints: `deleted` defaults to false; strings match case-insensitively with `%`/`_`
+  wildcards; ids take comma lists; `IS NULL`/`NOT NULL`; `filter_or`; `sorts`; `limit`/`offset`
+  or `page`/`per_page`. Without `sorts` results come in id order.
+- `/dashboards/search` lists user-defined dashboards only; `/dashboards` lists every non-deleted
+  one, LookML dashboards included, as DashboardBase (no elements).
+- `/queries/{id}/run/sql` answers text/plain SQL (see sql.py); other formats get 400, and a
+  query on an explore that is gone gets 404.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from . import resources as res
+from .faults import FaultConfig, FaultInjector, RequestStats, monotonic_ms
+from .fields import FieldsSyntaxError, parse_fields, select
+from .instance import Instance, load_instance
+from .sql import UnknownExploreError, generate_sql
+
+API_PREFIX = "/api/4.0"
+DOC_URL = "https://cloud.google.com/looker/docs/reference/looker-api/latest"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not found")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any  # JSON-able, or str for text/plain
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Call:
+    params: dict[str, str]
+    args: tuple[str, ...]
+    form: dict[str, str]
+
+
+Handler = Callable[["EmulatorServer", Call], Reply]
+ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = []
+
+
+def route(method: str, template: str, operation: str) -> Callable[[Handler], Handler]:
+    """Register a handler; `{x}` in the template is one path segment, passed unquoted."""
+    pattern = re.compile("^" + re.sub(r"\{\w+\}", "([^/]+)", template) + "$")
+
+    def register(fn: Handler) -> Handler:
+        ROUTES.append((method, pattern, operation, fn))
+        return fn
+
+    return register
+
+
+def match_route(method: str, path: str) -> tuple[str, Handler | None, tuple[str, ...]]:
+    for m, pattern, operation, fn in ROUTES:
+        hit = pattern.match(path)
+        if hit and m == method:
+            return operation, fn, tuple(unquote(g) for g in hit.groups())
+    return "unknown", None, ()
+
+
+class EmulatorServer:
+    """A running emulator. `start()`/`stop()` or use it as a context manager."""
+
+    def __init__(
+        self,
+        instance: Instance | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultConfig | None = None,
+        token_lifetime_s: float = 3600.0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> None:
+        self.instance = instance if instance is not None else load_instance()
+        self.host, self.port = host, port
+        self.faults = FaultInjector(faults)
+        self.stats = RequestStats()
+        self.token_lifetime_s = token_lifetime_s
+        self.client_id = client_id or secrets.token_hex(10)
+        self.client_secret = client_secret or secrets.token_hex(12)
+        self._tokens: dict[str, float] = {}
+        self._token_lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> EmulatorServer:
+        handler = type("Handler", (_RequestHandler,), {"emulator": self})
+        self._httpd = _Httpd((self.host, self.port), handler)
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=f"looker-emulator:{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The LOOKERSDK_* variables that point looker-sdk at this server."""
+        return {
+            "LOOKERSDK_BASE_URL": self.base_url,
+            "LOOKERSDK_CLIENT_ID": self.client_id,
+            "LOOKERSDK_CLIENT_SECRET": self.client_secret,
+            "LOOKERSDK_VERIFY_SSL": "false",
+        }
+
+    # --- test controls -------------------------------------------------------------------------
+
+    def set_faults(self, config: FaultConfig | None = None) -> None:
+        """New fault settings (None: none); the per-URL sequences start again."""
+        self.faults.reset(config or FaultConfig())
+
+    def expire_tokens(self) -> None:
+        """Make every token issued so far expired, as if its lifetime had passed."""
+        with self._token_lock:
+            self._tokens = dict.fromkeys(self._tokens, 0.0)
+
+    def add_dashboard(self, item: dict[str, Any]) -> str:
+        """Add a dashboard given in content.yml's shape; returns its id."""
+        with self.instance.lock:
+            return self.instance.builder().add_dashboard(item).id
+
+    def update_dashboard(self, dashboard_id: str, **changes: Any) -> None:
+        """Change attributes (title, deleted, folder_id, ...) of a dashboard."""
+        with self.instance.lock:
+            dash = self.instance.content.dashboards[dashboard_id]
+            for key, value in changes.items():
+                if not hasattr(dash, key) or key in ("id", "tiles"):
+                    raise AttributeError(f"dashboards have no settable {key!r}")
+                setattr(dash, key, value)
+
+    def delete_dashboard(self, dashboard_id: str, *, hard: bool = False) -> None:
+        """Soft-delete (Looker's trash), or remove entirely so that it answers 404."""
+        with self.instance.lock:
+            if hard:
+                del self.instance.content.dashboards[dashboard_id]
+            else:
+                self.instance.content.dashboards[dashboard_id].deleted = True
+
+    # --- auth ----------------------------------------------------------------------------------
+
+    def _login(self, client_id: str, client_secret: str) -> dict[str, Any]:
+        ok_id = secrets.compare_digest(client_id, self.client_id)
+        if not (ok_id and secrets.compare_digest(client_secret, self.client_secret)):
+            raise not_found()
+        token = secrets.token_urlsafe(30)
+        with self._token_lock:
+            self._tokens[token] = time.monotonic() + self.token_lifetime_s
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": int(self.token_lifetime_s),
+            "refresh_token": None,
+        }
+
+    def _authorized(self, header: str | None) -> str | None:
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() not in ("token", "bearer") or not token:
+            return None
+        with self._token_lock:
+            expires = self._tokens.get(token.strip())
+        return token.strip() if expires is not None and expires > time.monotonic() else None
+
+    def _logout(self, token: str) -> None:
+        with self._token_lock:
+            self._tokens.pop(token, None)
+
+
+class _Httpd(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    emulator: EmulatorServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+    server_version = "LookerEmulator/4.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Quiet: the request log is in `EmulatorServer.stats`."""
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def _handle(self, method: str) -> None:
+        start = time.monotonic()
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        path = url.path[len(API_PREFIX) :] if url.path.startswith(API_PREFIX + "/") else url.path
+        operation, handler, args = match_route(method, path)
+        if not url.path.startswith(API_PREFIX + "/"):
+            operation, handler = "unknown", None
+        query = urlencode(sorted(params.items()))
+        emulator = self.emulator
+        decision = emulator.faults.decide(method, path, query, operation)
+        if decision.delay_s > 0:
+            time.sleep(decision.delay_s)
+        status: int | None
+        if decision.fault == "drop":
+            self._drop()
+            status = None
+        elif decision.fault is not None:
+            status = self._send(self._fault_reply(decision.fault))
+        else:
+            call = Call(params, args, _form(raw_body, self.headers.get("Content-Type")))
+            status = self._send(self._dispatch(operation, handler, call))
+        emulator.stats.record(
+            method=method,
+            path=path,
+            query=query,
+            operation=operation,
+            k=decision.k,
+            fault=decision.fault,
+            status=status,
+            duration_ms=monotonic_ms(start),
+        )
+
+    def _dispatch(self, operation: str, handler: Handler | None, call: Call) -> Reply:
+        emulator = self.emulator
+        try:
+            if handler is None:
+                raise not_found()
+            if operation != "login":
+                token = emulator._authorized(self.headers.get("Authorization"))
+                if token is None:
+                    raise ApiError(401, "Requires authentication.")
+                call.form["_token"] = token
+            tree = parse_fields(call.params["fields"]) if call.params.get("fields") else None
+            with emulator.instance.lock:
+                reply = handler(emulator, call)
+            if tree is not None and reply.content_type == "application/json":
+                reply.body = select(reply.body, tree)
+            return reply
+        except FieldsSyntaxError as err:
+            return _error(400, str(err))
+        except ApiError as err:
+            return _error(err.status, err.message)
+
+    def _fault_reply(self, fault: str) -> Reply:
+        if fault == "429":
+            after = str(self.emulator.faults.config.retry_after_s)
+            return Reply(429, _error_body("Too Many Requests"), headers=(("Retry-After", after),))
+        message = {"500": "Internal Server Error", "503": "Service Unavailable"}[fault]
+        return Reply(int(fault), _error_body(message))
+
+    def _send(self, reply: Reply) -> int:
+        if reply.content_type == "application/json":
+            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        else:
+            payload = str(reply.body).encode("utf-8")
+        self.send_response(reply.status)
+        self.send_header("Content-Type", f"{reply.content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if reply.status != 204:
+            self.wfile.write(payload)
+        return reply.status
+
+    def _drop(self) -> None:
+        """Close the connection without a response, as a dying load balancer does."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _form(body: bytes, content_type: str | None) -> dict[str, str]:
+    if body and "x-www-form-urlencoded" in (content_type or ""):
+        return {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
+    return {}
+
+
+def _error_body(message: str) -> dict[str, str]:
+    return {"message": message, "documentation_url": DOC_URL}
+
+
+def _error(status: int, message: str) -> Reply:
+    return Reply(status, _error_body(message))
+
+
+def ok(body: Any) -> Reply:
+    return Reply(200, body)
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    parts = (".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.compile("".join(parts) + r"\Z", re.IGNORECASE | re.DOTALL)
+
+
+def _matches(value: Any, wanted: str, kind: str) -> bool:
+    if wanted.upper() in ("IS NULL", "NOT NULL"):
+        return (value is None) == (wanted.upper() == "IS NULL")
+    if value is None:
+        return False
+    if kind == "bool":
+        return bool(value) == (wanted.lower() == "true")
+    if kind == "id":
+        return str(value) in {w.strip() for w in wanted.split(",")}
+    return bool(_like(wanted).match(str(value)))
+
+
+def search(items: Iterable[Any], params: dict[str, str], spec: dict[str, str]) -> list[Any]:
+    """Looker search semantics over records (see the module docstring)."""
+    wanted = {k: v for k, v in params.items() if k in spec and k != "deleted"}
+    deleted = params.get("deleted", "false").lower() == "true"
+    any_of = params.get("filter_or", "").lower() == "true"
+    out = []
+    for item in items:
+        if getattr(item, "deleted", False) != deleted:
+            continue
+        hits = [_matches(getattr(item, k, None), v, spec[k]) for k, v in wanted.items()]
+        if not hits or (any(hits) if any_of else all(hits)):
+            out.append(item)
+    return page(sort(out, params.get("sorts")), params)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    text = str(value)
+    return (1, int(text)) if text.isdigit() else (2, text.lower())
+
+
+def sort(items: list[Any], sorts: str | None) -> list[Any]:
+    keys = [s.split() for s in (sorts or "id").split(",") if s.strip()]
+    for key in reversed(keys):
+        desc = len(key) > 1 and key[1].lower() == "desc"
+        items = sorted(items, key=lambda i, k=key[0]: _sort_key(getattr(i, k, None)), reverse=desc)
+    return items
+
+
+def page(items: list[Any], params: dict[str, str]) -> list[Any]:
+    try:
+        if params.get("limit") or params.get("offset"):
+            offset = int(params.get("offset") or 0)
+            limit = int(params["limit"]) if params.get("limit") else None
+            return items[offset : offset + limit if limit is not None else None]
+        if params.get("per_page"):
+            per_page = int(params["per_page"])
+            first = (int(params.get("page") or 1) - 1) * per_page
+            return items[first : first + per_page]
+    except ValueError:
+        raise ApiError(400, "limit, offset, page and per_page must be integers") from None
+    return items
+
+
+DASHBOARD_SEARCH = {
+    "id": "id",
+    "title": "str",
+    "description": "str",
+    "folder_id": "id",
+    "user_id": "id",
+    "view_count": "id",
+    "certified": "bool",
+}
+LOOK_SEARCH = {
+    "id": "id",
+    "title": "str",
+    "description": "str",
+    "folder_id": "id",
+    "user_id": "id",
+    "view_count": "id",
+    "query_id": "id",
+}
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+@route("POST", "/login", "login")
+def _login(s: EmulatorServer, c: Call) -> Reply:
+    client_id = c.form.get("client_id") or c.params.get("client_id") or ""
+    secret = c.form.get("client_secret") or c.params.get("client_secret") or ""
+    return ok(s._login(client_id, secret))
+
+
+@route("DELETE", "/logout", "logout")
+def _logout(s: EmulatorServer, c: Call) -> Reply:
+    s._logout(c.form["_token"])
+    return Reply(204, "", content_type="text/plain")
+
+
+def _content(s: EmulatorServer) -> Any:
+    return s.instance.content
+
+
+@route("GET", "/dashboards", "all_dashboards")
+def _all_dashboards(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    dashboards = sort([d for d in content.dashboards.values() if not d.deleted], None)
+    return ok([res.dashboard_base(content, d) for d in dashboards])
+
+
+@route("GET", "/dashboards/search", "search_dashboards")
+def _search_dashboards(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    user_defined = (d for d in content.dashboards.values() if not d.is_lookml)
+    found = search(user_defined, c.params, DASHBOARD_SEARCH)
+    return ok([res.dashboard(content, d) for d in found])
+
+
+def _dashboard(s: EmulatorServer, dashboard_id: str) -> Any:
+    dash = _content(s).dashboards.get(dashboard_id)
+    if dash is None:
+        raise not_found()
+    return dash
+
+
+@route("GET", "/dashboards/{dashboard_id}", "dashboard")
+def _get_dashboard(s: EmulatorServer, c: Call) -> Reply:
+    return ok(res.dashboard(_content(s), _dashboard(s, c.args[0])))
+
+
+@route("GET", "/dashboards/{dashboard_id}/dashboard_elements", "dashboard_dashboard_elements")
+def _dashboard_elements(s: EmulatorServer, c: Call) -> Reply:
+    dash = _dashboard(s, c.args[0])
+    return ok([res.element(_content(s), t) for t in dash.tiles])
+
+
+@route("GET", "/looks", "all_looks")
+def _all_looks(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    looks = sort([lk for lk in content.looks.values() if not lk.deleted], None)
+    return ok([res.look(content, lk) for lk in looks])
+
+
+@route("GET", "/looks/search", "search_looks")
+def _search_looks(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    return ok(
+        [res.look(content, lk) for lk in search(content.looks.values(), c.params, LOOK_SEARCH)]
+    )
+
+
+@route("GET", "/looks/{look_id}", "look")
+def _get_look(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    look = content.looks.get(c.args[0])
+    if look is None:
+        raise not_found()
+    return ok(res.look_with_query(content, look))
+
+
+def _query(s: EmulatorServer, query_id: str) -> Any:
+    query = _content(s).queries.get(query_id)
+    if query is None:
+        raise not_found()
+    return query
+
+
+@route("GET", "/queries/{query_id}", "query")
+def _get_query(s: EmulatorServer, c: Call) -> Reply:
+    return ok(res.query(_query(s, c.args[0])))
+
+
+@route("GET", "/queries/{query_id}/run/{result_format}", "run_query")
+def _run_query(s: EmulatorServer, c: Call) -> Reply:
+    query = _query(s, c.args[0])
+    if c.args[1] != "sql":
+        raise ApiError(400, f"The emulator only runs result_format sql, not {c.args[1]}")
+    inst = s.instance
+    try:
+        sql = generate_sql(inst.resolve, inst.project, inst.content.user_attributes, query)
+    except UnknownExploreError:
+        raise not_found() from None
+    return Reply(200, sql, content_type="text/plain")
+
+
+@route("GET", "/merge_queries/{merge_query_id}", "merge_query")
+def _merge_query(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    merge = content.merges.get(c.args[0])
+    if merge is None:
+        raise not_found()
+    return ok(res.merge_query(content, merge))
+
+
+@route("GET", "/lookml_models", "all_lookml_models")
+def _all_models(s: EmulatorServer, c: Call) -> Reply:
+    project = s.instance.project
+    models = [res.lookml_model(m, project.name) for m in project.models.values()]
+    return ok(page(models, c.params))
+
+
+@route("GET", "/lookml_models/{lookml_model_name}", "lookml_model")
+def _model(s: EmulatorServer, c: Call) -> Reply:
+    project = s.instance.project
+    model = project.models.get(c.args[0])
+    if model is None:
+        raise not_found()
+    return ok(res.lookml_model(model, project.name))
+
+
+@route("GET", "/lookml_models/{lookml_model_name}/explores/{explore_name}", "lookml_model_explore")
+def _explore(s: EmulatorServer, c: Call) -> Reply:
+    body = s.instance.explore_json(c.args[0], c.args[1])
+    if body is None:
+        raise not_found()
+    return ok(body)
+
+
+@route("GET", "/folders", "all_folders")
+def _all_folders(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    return ok([res.folder_base(content, f) for f in sort(list(content.folders.values()), None)])
+
+
+@route("GET", "/folders/{folder_id}", "folder")
+def _folder(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    folder = content.folders.get(c.args[0])
+    if folder is None:
+        raise not_found()
+    return ok(res.folder_full(content, folder))
+
+
+@route("GET", "/users", "all_users")
+def _all_users(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    users = list(content.users.values())
+    if c.params.get("ids"):
+        wanted = {i.strip(" []\"'") for i in c.params["ids"].split(",")}
+        users = [u for u in users if u.id in wanted]
+    return ok([res.user(content, u) for u in page(sort(users, c.params.get("sorts")), c.params)])
+
+
+@route("GET", "/users/{user_id}", "user")
+def _user(s: EmulatorServer, c: Call) -> Reply:
+    content = _content(s)
+    user = content.users.get(c.args[0])
+    if user is None:
+        raise not_found()
+    return ok(res.user(content, user))
+
+
+@route("GET", "/connections", "all_connections")
+def _all_connections(s: EmulatorServer, c: Call) -> Reply:
+    return ok([res.connection(conn) for conn in _content(s).connections.values()])
+
+
+@route("GET", "/connections/{connection_name}", "connection")
+def _connection(s: EmulatorServer, c: Call) -> Reply:
+    conn = _content(s).connections.get(c.args[0])
+    if conn is None:
+        raise not_found()
+    return ok(res.connection(conn))

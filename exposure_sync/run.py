@@ -1,0 +1,170 @@
+"""The commands' bodies: load the inputs, plan, then write, diff or check, and report.
+
+Inputs are checked cheapest first (config, manifest, output file header) so that a bad input
+fails in a second, before any request reaches Looker.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+import networkx as nx
+
+from exposure_sync.config import Config, load_config
+from exposure_sync.dbt.manifest import load_manifest
+from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
+from exposure_sync.exposures.diff import diff_files
+from exposure_sync.exposures.write import read_generated, write_if_changed
+from exposure_sync.lineage.graph import build_lineage
+from exposure_sync.looker.client import LookerClient
+from exposure_sync.looker.crawl import crawl as crawl_looker
+from exposure_sync.looker.crawl import fetch_generated_sql
+from exposure_sync.looker.models import Crawl, CrawlFailure
+from exposure_sync.looker.snapshot import load_crawl, save_crawl
+from exposure_sync.sync import SyncPlan, SyncReport, plan_sync
+
+
+def run_command(
+    command: str,
+    *,
+    manifest_path: Path,
+    output_path: Path | None,
+    config_path: Path | None,
+    snapshot_path: Path | None,
+    looker_ini: Path | None,
+    section: str,
+    granularity: str | None,
+    output_format: str,
+) -> int:
+    """`sync`, `diff` or `check`; returns the exit code."""
+    config = load_config(config_path)
+    if granularity:
+        config = replace(config, granularity=granularity)
+    output = _output_path(output_path, config)
+    manifest = load_manifest(manifest_path)
+    previous = read_generated(output)  # refuses a file without our header, before crawling
+    crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
+    plan = plan_sync(crawl, manifest, config, output, previous, _header_command(output))
+    old_text = output.read_text(encoding="utf-8") if output.exists() else None
+    if command == "sync":
+        written = write_if_changed(output, plan.text)
+        _print_sync(plan, written, output_format)
+    elif command == "diff":
+        result = diff_files(old_text, plan.text, output)
+        if output_format == "text":
+            click.echo(result.unified, nl=False)
+        _print_report(plan.report, output_format, summary=result.summary)
+        return _exit_code(plan.report, EXIT_CHANGES if result.has_changes else EXIT_OK)
+    else:
+        stale = old_text != plan.text
+        if output_format == "text":
+            state = "stale: run `exposure-sync sync`" if stale else "up to date"
+            click.echo(f"{output}: {state}")
+        else:
+            click.echo(json.dumps({"output": str(output), "stale": stale}, indent=2))
+        return _exit_code(plan.report, EXIT_CHANGES if stale else EXIT_OK)
+    return _exit_code(plan.report, EXIT_OK)
+
+
+def run_crawl(
+    *, out_path: Path, config_path: Path | None, looker_ini: Path | None, section: str
+) -> int:
+    """`crawl --out FILE`: what Looker said, saved for offline runs."""
+    config = load_config(config_path)
+    crawl = read_looker(config, looker_ini, section)
+    save_crawl(crawl, out_path)
+    click.echo(
+        f"saved {len(crawl.dashboards)} dashboards, {len(crawl.explores)} explores to {out_path}",
+        err=True,
+    )
+    return EXIT_LOOKER if crawl.failures else EXIT_OK
+
+
+def read_looker(config: Config, looker_ini: Path | None, section: str | None) -> Crawl:
+    """Crawl Looker, then ask for generated SQL only for queries on derived tables."""
+    client = LookerClient.from_config(config, looker_ini, section)
+    try:
+        crawl = crawl_looker(client, config)
+        wanted = build_lineage(crawl, config, None).queries_needing_sql
+        failures: list[CrawlFailure] = []
+        crawl.generated_sql.update(
+            fetch_generated_sql(client, wanted, concurrency=config.concurrency, failures=failures)
+        )
+    finally:
+        client.close()
+    crawl.failures.extend(failures)
+    crawl.failures.extend(_dashboards_of_failed_queries(crawl, config, failures))
+    return crawl
+
+
+def _dashboards_of_failed_queries(
+    crawl: Crawl, config: Config, failures: list[CrawlFailure]
+) -> list[CrawlFailure]:
+    """A dashboard whose SQL we could not get is a failed dashboard: it keeps its entry."""
+    if not failures:
+        return []
+    graph = build_lineage(crawl, config, None).graph
+    failed: dict[str, str] = {}
+    for failure in failures:
+        node = ("query", failure.id)
+        if node in graph:
+            for ancestor in nx.ancestors(graph, node):
+                if ancestor[0] == "dashboard":
+                    failed.setdefault(ancestor[1], f"query {failure.id}: {failure.reason}")
+    return [CrawlFailure("dashboard", i, reason) for i, reason in sorted(failed.items())]
+
+
+def _output_path(output_path: Path | None, config: Config) -> Path:
+    if output_path is not None:
+        return output_path
+    if config.output:
+        return Path(config.output)
+    raise BadInputError("no output file: pass --output or set `output` in the config file")
+
+
+def _header_command(output: Path) -> str:
+    # stable across machines and runs: no absolute paths, no options that vary per run
+    return f"exposure-sync sync --output {shlex.quote(output.name)}"
+
+
+def _exit_code(report: SyncReport, code: int) -> int:
+    """Failed Looker requests win: the run is not complete, whatever else it found."""
+    return EXIT_LOOKER if report.failures else code
+
+
+def _print_sync(plan: SyncPlan, written: bool, output_format: str) -> None:
+    state = "written" if written else "unchanged, not written"
+    _print_report(plan.report, output_format, summary=f"{plan.report.output}: {state}")
+
+
+def _print_report(report: SyncReport, output_format: str, summary: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps({"summary": summary, **report.to_dict()}, indent=2))
+        return
+    for line in report_lines(report):
+        click.echo(line, err=True)
+    click.echo(summary, err=True)
+
+
+def report_lines(report: SyncReport) -> list[str]:
+    """The human report: counts first, then what a reader would act on."""
+    lines = [f"{report.entries} exposures; {len(report.skipped)} dashboards skipped"]
+    by_reason: dict[str, list[Any]] = {}
+    for skipped in report.skipped:
+        by_reason.setdefault(skipped.reason, []).append(skipped)
+    for reason, items in sorted(by_reason.items()):
+        shown = ", ".join(f"{s.id} {s.title!r}" for s in items[:5])
+        more = f" and {len(items) - 5} more" if len(items) > 5 else ""
+        lines.append(f"  skipped, {reason}: {shown}{more}")
+    for relation, ids in report.unbuilt.items():
+        lines.append(f"  not built by dbt: {relation} (dashboards {', '.join(ids)})")
+    for explore, ids in report.missing_explores.items():
+        lines.append(f"  explore no longer exists: {explore} (dashboards {', '.join(ids)})")
+    lines.extend(f"  note: {note}" for note in report.notes)
+    lines.extend(f"  FAILED {failure}" for failure in report.failures)
+    return lines

@@ -1,0 +1,343 @@
+"""Relations read by SQL (PRODUCT.md lineage cases 1, 2 and 4), one case per dialect variant."""
+
+from __future__ import annotations
+
+import pytest
+
+from exposure_sync.errors import ExposureSyncError
+from exposure_sync.lineage.relation import Relation
+from exposure_sync.lineage.sql import SqlParseError, parse_table_name, relations_in_sql
+
+
+def rel(text: str) -> Relation:
+    """'db.schema.name' -> Relation; '-' for a missing part."""
+    database, schema, name = (None if part == "-" else part for part in text.split("."))
+    return Relation(database, schema, name)
+
+
+def rels(*texts: str) -> set[Relation]:
+    return {rel(text) for text in texts}
+
+
+# --- names, defaults, case ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        ("duckdb", "SELECT * FROM orders", "greenery.analytics.orders"),
+        ("duckdb", "SELECT * FROM raw.orders", "greenery.raw.orders"),
+        ("duckdb", "SELECT * FROM other.raw.orders", "other.raw.orders"),
+        ("duckdb", "SELECT * FROM Raw.Orders", "greenery.raw.orders"),
+        ("duckdb", 'SELECT * FROM "Raw"."Orders"', "greenery.Raw.Orders"),
+        ("postgres", "SELECT * FROM Raw.Orders", "greenery.raw.orders"),
+        ("postgres", 'SELECT * FROM "Raw".Orders', "greenery.Raw.orders"),
+        ("redshift", "SELECT * FROM Raw.Orders", "greenery.raw.orders"),
+        ("redshift", 'SELECT * FROM "Raw"."Orders"', "greenery.Raw.Orders"),
+        ("snowflake", "SELECT * FROM orders", "GREENERY.ANALYTICS.ORDERS"),
+        ("snowflake", "SELECT * FROM Raw.Orders", "GREENERY.RAW.ORDERS"),
+        ("snowflake", 'SELECT * FROM "Raw"."Orders"', "GREENERY.Raw.Orders"),
+        ("snowflake", 'SELECT * FROM prod."raw".orders', "PROD.raw.ORDERS"),
+        ("bigquery_standard_sql", "SELECT * FROM Raw.Orders", "greenery.Raw.Orders"),
+        ("bigquery_standard_sql", "SELECT * FROM `Raw`.`Orders`", "greenery.Raw.Orders"),
+        ("mysql", "SELECT * FROM `Raw`.Orders", "greenery.Raw.Orders"),
+        ("databricks", "SELECT * FROM `Raw`.Orders", "greenery.raw.orders"),
+        ("trino", 'SELECT * FROM "Raw".Orders', "greenery.raw.orders"),
+        ("mssql", "SELECT * FROM [Raw].[Orders]", "greenery.raw.orders"),
+        ("mssql", "SELECT * FROM srv.db.dbo.orders", "db.dbo.orders"),
+        ("oracle", "SELECT * FROM raw.orders", "GREENERY.RAW.ORDERS"),
+    ],
+)
+def test_names_defaults_and_case(dialect: str, sql: str, expected: str) -> None:
+    assert relations_in_sql(sql, dialect, "greenery", "analytics") == {rel(expected)}
+
+
+@pytest.mark.parametrize(
+    ("database", "schema", "expected"),
+    [
+        (None, None, "-.-.orders"),
+        (None, "analytics", "-.analytics.orders"),
+        ("greenery", None, "greenery.-.orders"),
+    ],
+)
+def test_missing_defaults_stay_missing(
+    database: str | None, schema: str | None, expected: str
+) -> None:
+    assert relations_in_sql("SELECT 1 FROM orders", "duckdb", database, schema) == {rel(expected)}
+
+
+def test_defaults_fold_like_unquoted_names() -> None:
+    assert relations_in_sql("SELECT 1 FROM orders", "snowflake", "greenery", "analytics") == {
+        rel("GREENERY.ANALYTICS.ORDERS")
+    }
+
+
+# --- BigQuery ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "`my-project.dataset.Orders`",
+        "`my-project`.`dataset`.`Orders`",
+        "`my-project`.dataset.Orders",
+        "my-project.dataset.Orders",
+    ],
+)
+def test_bigquery_project_dataset_table(table: str) -> None:
+    sql = f"SELECT o.id FROM {table} AS o"
+    assert relations_in_sql(sql, "bigquery_standard_sql", "default-project", "default_ds") == {
+        rel("my-project.dataset.Orders")
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("`dataset.Orders`", "default-project.dataset.Orders"),
+        ("dataset.events_*", "default-project.dataset.events_*"),
+        ("Orders", "default-project.default_ds.Orders"),
+    ],
+)
+def test_bigquery_defaults(table: str, expected: str) -> None:
+    sql = f"SELECT 1 FROM {table}"
+    assert relations_in_sql(sql, "bigquery_standard_sql", "default-project", "default_ds") == {
+        rel(expected)
+    }
+
+
+def test_bigquery_unnest_is_not_a_table() -> None:
+    sql = "SELECT tag FROM `p.d.posts` AS p, UNNEST(p.tags) AS tag"
+    assert relations_in_sql(sql, "bigquery_standard_sql") == {rel("p.d.posts")}
+
+
+# --- CTEs, subqueries, joins (case 4) ------------------------------------------------------
+
+USER_ORDER_FACTS = """
+WITH user_orders AS (
+  SELECT o.user_id, COUNT(DISTINCT o.order_id) AS order_count
+  FROM analytics.fact_orders AS o
+  GROUP BY 1
+)
+SELECT u.user_id, COALESCE(uo.order_count, 0) AS order_count
+FROM analytics.dim_users AS u
+LEFT JOIN user_orders AS uo ON uo.user_id = u.user_id
+"""
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("duckdb", ("g.analytics.fact_orders", "g.analytics.dim_users")),
+        ("postgres", ("g.analytics.fact_orders", "g.analytics.dim_users")),
+        ("snowflake", ("G.ANALYTICS.FACT_ORDERS", "G.ANALYTICS.DIM_USERS")),
+        ("bigquery_standard_sql", ("g.analytics.fact_orders", "g.analytics.dim_users")),
+        ("redshift", ("g.analytics.fact_orders", "g.analytics.dim_users")),
+    ],
+)
+def test_cte_names_are_not_tables(dialect: str, expected: tuple[str, ...]) -> None:
+    assert relations_in_sql(USER_ORDER_FACTS, dialect, "g", "s") == rels(*expected)
+
+
+def test_cte_chain_and_cte_shadowing_a_table() -> None:
+    sql = """
+    WITH orders AS (SELECT * FROM raw.orders),
+         big AS (SELECT * FROM orders WHERE total > 100)
+    SELECT * FROM big JOIN users ON big.user_id = users.id
+    """
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.raw.orders", "g.s.users")
+
+
+def test_cte_name_only_hides_unqualified_references() -> None:
+    sql = "WITH orders AS (SELECT 1 AS id) SELECT * FROM orders JOIN analytics.orders o ON true"
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.analytics.orders")
+
+
+def test_cte_name_does_not_hide_the_table_outside_its_statement() -> None:
+    sql = "WITH orders AS (SELECT 1) SELECT * FROM orders; SELECT * FROM orders"
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.s.orders")
+
+
+def test_nested_cte_inside_a_subquery() -> None:
+    sql = "SELECT * FROM (WITH x AS (SELECT * FROM raw.a) SELECT * FROM x) AS sub JOIN x ON true"
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.raw.a", "g.s.x")
+
+
+def test_subqueries_joins_unions_and_where_clauses() -> None:
+    sql = """
+    SELECT * FROM (SELECT * FROM raw.orders) AS o
+    JOIN raw.users AS u ON u.id = o.user_id
+    LEFT JOIN LATERAL (SELECT * FROM raw.items i WHERE i.order_id = o.id) AS li ON true
+    WHERE o.promo_id IN (SELECT id FROM raw.promos)
+      AND EXISTS (SELECT 1 FROM raw.events e WHERE e.user_id = u.id)
+    UNION ALL
+    SELECT * FROM legacy.orders
+    """
+    assert relations_in_sql(sql, "postgres", "g", "s") == rels(
+        "g.raw.orders", "g.raw.users", "g.raw.items", "g.raw.promos", "g.raw.events",
+        "g.legacy.orders",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        ("duckdb", "SELECT * FROM generate_series(1, 3) JOIN raw.a ON true"),
+        ("duckdb", "SELECT * FROM read_parquet('x.parquet') JOIN raw.a ON true"),
+        ("snowflake", "SELECT * FROM raw.a, TABLE(FLATTEN(input => a.tags)) f"),
+        ("postgres", "SELECT * FROM raw.a, unnest(a.tags) AS t"),
+    ],
+)
+def test_table_functions_are_not_relations(dialect: str, sql: str) -> None:
+    expected = relations_in_sql("SELECT 1 FROM raw.a", dialect, "g", "s")
+    assert relations_in_sql(sql, dialect, "g", "s") == expected
+
+
+# --- statements, created tables (PDTs) -----------------------------------------------------
+
+
+def test_several_statements() -> None:
+    sql = "SELECT 1 FROM raw.a;\nSELECT 2 FROM raw.b;\n;"
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.raw.a", "g.raw.b")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "create", "expected"),
+    [
+        (
+            "duckdb",
+            "CREATE TABLE looker_scratch.LR_8HX1_daily AS SELECT * FROM analytics.fact_sessions",
+            "g.analytics.fact_sessions",
+        ),
+        (
+            "snowflake",
+            "CREATE OR REPLACE TEMPORARY TABLE looker_scratch.LR_8HX1_daily AS "
+            "SELECT * FROM analytics.fact_sessions",
+            "G.ANALYTICS.FACT_SESSIONS",
+        ),
+        (
+            "postgres",
+            "CREATE TABLE looker_scratch.LR_8HX1_daily AS "
+            "(WITH x AS (SELECT * FROM analytics.fact_sessions) SELECT * FROM x)",
+            "g.analytics.fact_sessions",
+        ),
+        (
+            "redshift",
+            "CREATE TABLE looker_scratch.LR_8HX1_daily DISTSTYLE EVEN AS "
+            "SELECT * FROM analytics.fact_sessions",
+            "g.analytics.fact_sessions",
+        ),
+        (
+            "bigquery_standard_sql",
+            "CREATE TABLE IF NOT EXISTS `g.looker_scratch.LR_8HX1_daily` AS "
+            "SELECT * FROM analytics.fact_sessions",
+            "g.analytics.fact_sessions",
+        ),
+    ],
+)
+def test_created_tables_resolve_to_their_inputs(dialect: str, create: str, expected: str) -> None:
+    sql = (
+        "-- generate derived table daily\n"
+        f"{create};\n"
+        "-- finished daily => looker_scratch.LR_8HX1_daily\n"
+        "SELECT d.session_date FROM looker_scratch.LR_8HX1_daily AS d "
+        "JOIN analytics.dim_dates AS dd ON dd.d = d.session_date\n"
+        "-- sql for creating the total and/or determining pivot columns\n"
+    )
+    dim_dates = "G.ANALYTICS.DIM_DATES" if dialect == "snowflake" else "g.analytics.dim_dates"
+    assert relations_in_sql(sql, dialect, "g", "s") == rels(expected, dim_dates)
+
+
+def test_insert_and_select_into_targets_are_intermediate() -> None:
+    sql = "INSERT INTO tmp.t SELECT * FROM raw.a; SELECT * FROM tmp.t JOIN raw.b ON true"
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.raw.a", "g.raw.b")
+    tsql = "SELECT * INTO #scratch FROM dbo.orders; SELECT * FROM #scratch"
+    assert relations_in_sql(tsql, "mssql", "g", "dbo") == rels("g.dbo.orders")
+
+
+def test_drop_and_set_statements_read_nothing() -> None:
+    sql = "SET search_path = x; DROP TABLE IF EXISTS raw.old; SELECT 1 FROM raw.a"
+    assert relations_in_sql(sql, "postgres", "g", "s") == rels("g.raw.a")
+
+
+def test_comment_lines_with_semicolons() -> None:
+    sql = "-- Did not use orders::x; it lacks fields\n-- a; b\nSELECT 1 FROM raw.a -- tail; x\n"
+    assert relations_in_sql(sql, "duckdb", "g", "s") == rels("g.raw.a")
+
+
+def test_no_tables() -> None:
+    assert relations_in_sql("SELECT 1", "duckdb", "g", "s") == set()
+    assert relations_in_sql("", "duckdb", "g", "s") == set()
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [("duckdb", "SELECT FROM FROM"), ("duckdb", "SELECT 'unterminated"), ("postgres", "SELECT (")],
+)
+def test_unparseable_sql_raises_one_line_error(dialect: str, sql: str) -> None:
+    with pytest.raises(SqlParseError) as err:
+        relations_in_sql(sql, dialect, "g", "s")
+    assert isinstance(err.value, ExposureSyncError)
+    assert str(err.value).startswith(f"cannot parse SQL as {dialect}: ")
+    assert "\n" not in str(err.value)
+    assert "<Token" not in str(err.value)
+    assert err.value.sql == sql
+
+
+# --- dbt relation names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "name", "expected"),
+    [
+        ("duckdb", '"greenery"."analytics"."fact_orders"', "greenery.analytics.fact_orders"),
+        ("snowflake", "ANALYTICS.dbt_anique.fact_orders", "ANALYTICS.DBT_ANIQUE.FACT_ORDERS"),
+        ("snowflake", '"ANALYTICS"."dbt"."Orders"', "ANALYTICS.dbt.Orders"),
+        ("bigquery_standard_sql", "`my-project`.`jaffle`.`orders`", "my-project.jaffle.orders"),
+        ("postgres", "analytics.orders", "db.analytics.orders"),
+    ],
+)
+def test_parse_table_name(dialect: str, name: str, expected: str) -> None:
+    assert parse_table_name(name, dialect, "db", "public") == rel(expected)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        # options sqlglot does not parse: the CREATE is rebuilt from its tokens
+        ("redshift", "CREATE TEMP TABLE LR_X_v DISTKEY(a) INTERLEAVED SORTKEY(a, b) AS "
+                     "SELECT a FROM raw.t; SELECT * FROM LR_X_v"),
+        ("redshift", 'CREATE TABLE IF NOT EXISTS looker_scratch."LR_X_v" DISTSTYLE ALL '
+                     "INTERLEAVED SORTKEY(a, b) AS (WITH c AS (SELECT a FROM raw.t) "
+                     'SELECT * FROM c); SELECT * FROM looker_scratch."LR_X_v"'),
+        ("bigquery_standard_sql", "CREATE TABLE `g.looker_scratch.LR_X` SOME_OPTION AS "
+                                  "SELECT a FROM raw.t; SELECT * FROM `g.looker_scratch.LR_X`"),
+        # build under a temporary name, then rename
+        ("postgres", "CREATE TABLE looker_scratch.LC_tmp AS SELECT a FROM raw.t; "
+                     "ALTER TABLE looker_scratch.LC_tmp RENAME TO LR_X; "
+                     "SELECT * FROM looker_scratch.LR_X"),
+        # indexes and statistics on the scratch table
+        ("postgres", "CREATE TABLE looker_scratch.LR_X AS SELECT a FROM raw.t; "
+                     "CREATE INDEX LR_X_a ON looker_scratch.LR_X (a); "
+                     "SELECT * FROM looker_scratch.LR_X"),
+        ("mssql", "SELECT a INTO looker_scratch.LR_X FROM raw.t; "
+                  "SELECT * FROM looker_scratch.LR_X"),
+        ("databricks", "CREATE TABLE looker_scratch.LR_X USING DELTA AS SELECT a FROM raw.t; "
+                       "SELECT * FROM looker_scratch.LR_X"),
+    ],
+)  # fmt: skip
+def test_pdt_builds_by_dialect(
+    dialect: str, sql: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = relations_in_sql("SELECT 1 FROM raw.t", dialect, "g", "s")
+    assert relations_in_sql(sql, dialect, "g", "s") == expected
+    assert capsys.readouterr().err == ""
+    assert not [r for r in caplog.records if r.name.startswith("sqlglot")]
+
+
+def test_create_we_cannot_rebuild_is_ignored() -> None:
+    sql = "CREATE TABLE x WEIRD SYNTAX HERE; SELECT 1 FROM raw.t"
+    assert relations_in_sql(sql, "redshift", "g", "s") == rels("g.raw.t")

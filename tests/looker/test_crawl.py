@@ -1,0 +1,281 @@
+"""crawl() through looker-sdk over HTTP against the emulator serving tests/fixtures/crawl/small.
+
+The instance: 7 live user-defined dashboards (query, look, merged-results, text and button
+tiles; one on a retired explore), 1 soft-deleted one, 1 LookML dashboard, 3 looks (one only
+standalone, one deleted), 2 connections, a personal folder with a subfolder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from exposure_sync.config import Config
+from exposure_sync.errors import LookerError
+from exposure_sync.looker.client import LookerClient, LookerRequestError, NotFound
+from exposure_sync.looker.crawl import (
+    SilentProgress,
+    TerminalProgress,
+    auto_progress,
+    crawl,
+    fetch_generated_sql,
+)
+from exposure_sync.looker.emulator.faults import FaultConfig
+from exposure_sync.looker.emulator.instance import load_instance
+from exposure_sync.looker.emulator.server import EmulatorServer
+from exposure_sync.looker.models import Connection, Crawl, CrawlFailure, Folder, User
+from exposure_sync.looker.snapshot import load_crawl, save_crawl
+
+INSTANCE = Path(__file__).parent.parent / "fixtures" / "crawl" / "small"
+LIVE, DELETED, LOOKML = 7, 1, ["shop::stock"]
+EXPLORES = [
+    ("shop", "inventory"),
+    ("shop", "orders"),
+    ("shop", "retired"),
+    ("shop", "users"),
+    ("warehouse", "snow_users"),
+]
+CONFIG = Config(include_looks=True, concurrency=4, retries=6)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(load_instance(INSTANCE)) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> EmulatorServer:
+    """The shared server, clean: no faults, counters at zero, LOOKERSDK_* pointing at it."""
+    server.set_faults(None)
+    server.stats.reset()
+    monkeypatch.chdir(tmp_path)  # no stray ./looker.ini
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    return server
+
+
+def client(retries: int = CONFIG.retries) -> LookerClient:
+    return LookerClient(retries=retries, concurrency=CONFIG.concurrency, sleep=lambda _: None)
+
+
+def run(config: Config = CONFIG, page_size: int = 2) -> Crawl:
+    return crawl(client(config.retries), config, SilentProgress(), page_size=page_size)
+
+
+def test_crawl_reads_every_kind_of_content(emulator: EmulatorServer) -> None:
+    result = run()
+    by_id = {d.id: d for d in result.dashboards}
+    assert list(by_id) == ["1", "2", "3", "4", "5", "6", "7", "8", "shop::stock"]
+    assert [d.id for d in result.dashboards if d.deleted] == ["5"]
+    assert by_id["5"].tiles == ()  # soft-deleted: listed, contents not fetched
+    sales = by_id["1"]
+    assert (sales.title, sales.certified, sales.view_count) == ("Sales overview", True, 120)
+    assert [t.type for t in sales.tiles] == ["vis", "vis", "vis", "text"]
+    query_tile, look_tile, merge_tile, _ = sales.tiles
+    assert query_tile.query is not None and query_tile.query.explore == "orders"
+    assert look_tile.look_id == "1" and merge_tile.merge_result_id is not None
+    assert by_id["shop::stock"].is_lookml
+    assert [t.type for t in by_id["shop::stock"].tiles] == ["vis", "text"]
+    assert result.failures == []
+
+
+def test_crawl_reads_looks_merges_and_explores(emulator: EmulatorServer) -> None:
+    result = run()
+    assert sorted(result.looks) == ["1", "2"]  # the deleted look is not listed
+    standalone = result.looks["2"]
+    assert standalone.query is not None and standalone.query.explore == "users"
+    merge = result.merge_queries[result.dashboards[0].tiles[2].merge_result_id or ""]
+    assert [(q.model, q.explore) for q in merge.source_queries] == [
+        ("shop", "orders"),
+        ("shop", "inventory"),
+    ]
+    assert len(result.merge_queries) == 2
+    assert sorted(result.explores) == EXPLORES
+    assert result.explores[("shop", "retired")] is None  # "explore no longer exists"
+    orders = result.explores[("shop", "orders")]
+    assert orders is not None and orders.connection_name == "shop_duckdb"
+    assert [j.name for j in orders.joins] == ["customers"]
+
+
+def test_crawl_reads_owners_folders_and_connections(emulator: EmulatorServer) -> None:
+    result = run()
+    assert result.connections == {
+        "shop_duckdb": Connection("shop_duckdb", "duckdb", "shop", "analytics"),
+        "warehouse": Connection("warehouse", "snowflake", "WH", "PUBLIC"),
+    }
+    assert result.users["2"] == User("2", "Grace Hopper", "grace@shop.example", True)
+    assert sorted(result.users) == ["1", "2", "3"]
+    assert result.folders["21"] == Folder("21", "Drafts", "20", True)
+    assert result.folders["20"].is_personal and not result.folders["11"].is_personal
+    # every folder on the way to the root is there, for folder paths
+    assert {"1", "2", "10", "11", "20", "21"} <= set(result.folders)
+
+
+def test_calls_follow_the_formula(emulator: EmulatorServer) -> None:
+    result = run(page_size=2)
+    counts = emulator.stats.counts()
+    merges = len(result.merge_queries)
+    assert counts == {
+        "login": 1,
+        "search_dashboards": math.ceil((LIVE + 1) / 2) + math.ceil((DELETED + 1) / 2),
+        "all_dashboards": 1,
+        "dashboard": len(LOOKML),  # user-defined dashboards: no call of their own
+        "merge_query": merges,
+        "query": 2 * merges + 1,  # merged sources + the standalone look's query
+        "search_looks": 2,
+        "lookml_model_explore": len(EXPLORES),
+        "connection": 2,
+        "all_users": 1,
+        "all_folders": 1,
+    }
+
+
+def test_each_explore_is_fetched_once(emulator: EmulatorServer) -> None:
+    run()
+    paths = Counter(
+        unquote(r.path) for r in emulator.stats.log() if r.operation == "lookml_model_explore"
+    )
+    assert sorted(paths) == [f"/lookml_models/{m}/explores/{e}" for m, e in EXPLORES]
+    assert set(paths.values()) == {1}
+
+
+def test_only_lookml_dashboards_are_fetched_one_by_one(emulator: EmulatorServer) -> None:
+    run()
+    fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
+    assert fetched == ["/dashboards/shop::stock"]
+
+
+def test_faults_give_an_identical_crawl(emulator: EmulatorServer, tmp_path: Path) -> None:
+    clean = run()
+    save_crawl(clean, tmp_path / "clean.json")
+    for seed in (1, 2, 3):
+        emulator.set_faults(FaultConfig(fault_rate=0.2, seed=seed))
+        emulator.stats.reset()
+        faulty = run()
+        assert any(r.fault for r in emulator.stats.log())  # faults really happened
+        assert faulty == clean
+        save_crawl(faulty, tmp_path / f"faulty{seed}.json")
+        assert (tmp_path / f"faulty{seed}.json").read_bytes() == (
+            tmp_path / "clean.json"
+        ).read_bytes()
+
+
+def test_page_size_does_not_change_the_crawl(emulator: EmulatorServer) -> None:
+    assert run(page_size=1) == run(page_size=100)
+
+
+def test_lookml_dashboard_that_always_fails_is_a_failure(emulator: EmulatorServer) -> None:
+    emulator.set_faults(FaultConfig(always_fail={"/dashboards/shop*stock": "500"}))
+    result = run()
+    [failure] = result.failures
+    assert (failure.kind, failure.id) == ("dashboard", "shop::stock")
+    assert "HTTP 500" in failure.reason
+    stock = next(d for d in result.dashboards if d.id == "shop::stock")
+    assert (stock.title, stock.deleted, stock.tiles) == ("Stock", False, ())
+    assert len(result.dashboards) == LIVE + DELETED + 1
+
+
+def test_merge_that_always_fails_fails_its_dashboard(emulator: EmulatorServer) -> None:
+    clean = run()
+    merge_id = clean.dashboards[0].tiles[2].merge_result_id
+    emulator.set_faults(FaultConfig(always_fail={f"/merge_queries/{merge_id}": "503"}))
+    result = run()
+    assert [(f.kind, f.id) for f in result.failures] == [("dashboard", "1")]
+    assert merge_id not in result.merge_queries
+    assert result.dashboards == clean.dashboards  # the record itself is intact
+
+
+def test_explore_that_always_fails_fails_what_uses_it(emulator: EmulatorServer) -> None:
+    emulator.set_faults(FaultConfig(always_fail={"/lookml_models/shop/explores/users": "503"}))
+    result = run()
+    # dashboard 7 merges a query on users; look 2 (standalone) queries it
+    assert [(f.kind, f.id) for f in result.failures] == [
+        ("dashboard", "7"),
+        ("explore", "shop::users"),
+        ("look", "2"),
+    ]
+    assert ("shop", "users") not in result.explores  # unknown, not "no longer exists"
+
+
+@pytest.mark.parametrize("path", ["/dashboards/search", "/folders", "/users"])
+def test_listing_that_keeps_failing_stops_the_crawl(emulator: EmulatorServer, path: str) -> None:
+    emulator.set_faults(FaultConfig(always_fail={path: "503"}))
+    with pytest.raises(LookerError) as err:
+        run(Config(retries=2))
+    message = str(err.value)
+    assert err.value.exit_code == 3
+    assert f"GET {path}" in message and "HTTP 503" in message and "\n" not in message
+
+
+def test_generated_sql_for_derived_tables(emulator: EmulatorServer) -> None:
+    result = run()
+    stock = next(d for d in result.dashboards if d.id == "shop::stock")
+    query = stock.tiles[0].query
+    retired = next(d for d in result.dashboards if d.id == "4").tiles[0].query
+    assert query is not None and query.id and retired is not None and retired.id
+    emulator.stats.reset()
+    failures: list[CrawlFailure] = []
+    sql = fetch_generated_sql(client(), [query.id, query.id, retired.id], failures=failures)
+    assert list(sql) == [query.id] and "inventory_weeks" in sql[query.id]
+    assert [(f.kind, f.id) for f in failures] == [("query", retired.id)]
+    assert emulator.stats.counts()["run_query"] == 2  # distinct ids only
+    with pytest.raises(NotFound):
+        fetch_generated_sql(client(), [retired.id])
+
+
+def test_generated_sql_that_keeps_failing_raises_without_failure_list(
+    emulator: EmulatorServer,
+) -> None:
+    emulator.set_faults(FaultConfig(always_fail={"/queries/*/run/sql": "500"}))
+    with pytest.raises(LookerRequestError, match="HTTP 500"):
+        fetch_generated_sql(client(retries=1), ["1"])
+
+
+def test_snapshot_of_a_real_crawl_round_trips(emulator: EmulatorServer, tmp_path: Path) -> None:
+    result = run()
+    save_crawl(result, tmp_path / "crawl.json")
+    assert load_crawl(tmp_path / "crawl.json") == result
+
+
+def test_snapshot_holds_no_secret(emulator: EmulatorServer, tmp_path: Path) -> None:
+    save_crawl(run(), tmp_path / "crawl.json")
+    text = (tmp_path / "crawl.json").read_text(encoding="utf-8")
+    assert emulator.client_secret not in text and emulator.client_id not in text
+    assert json.loads(text)["base_url"] == emulator.base_url
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(emulator: EmulatorServer) -> None:
+    assert isinstance(auto_progress(io.StringIO()), SilentProgress)
+    screen = _Terminal()
+    bar = auto_progress(screen)
+    assert isinstance(bar, TerminalProgress)
+    crawl(client(), CONFIG, bar, page_size=2)
+    shown = screen.getvalue()
+    assert "explores" in shown and "5/5" in shown
+    assert shown.endswith("\r\033[K")  # the line is cleared at the end
+
+
+def test_progress_bar_is_cleared_on_a_fatal_error(emulator: EmulatorServer) -> None:
+    emulator.set_faults(FaultConfig(always_fail={"/folders": "500"}))
+    screen = _Terminal()
+    with pytest.raises(LookerError) as err:
+        crawl(client(retries=0), CONFIG, TerminalProgress(screen))
+    assert "Traceback" not in str(err.value)
+    assert screen.getvalue() == "" or screen.getvalue().endswith("\r\033[K")
+    assert emulator.client_secret not in "".join(traceback.format_exception(err.value))
