@@ -13,7 +13,7 @@ from types import ModuleType
 
 GREENERY = Path(__file__).resolve().parents[2] / "greenery"
 SCRIPTS = GREENERY / "scripts"
-# dbt-core's console script sits beside the interpreter running the tests (the venv's).
+# dbt's CLI, run by the interpreter that runs the tests (the venv's), wherever PATH points.
 DBT = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from greenery_helpers import Build, run_dbt, run_script
+from greenery_helpers import Build, greenery_env, run_dbt, run_script
 
 COURSE_ADD_TO_CART_PCT = 80.8
 COURSE_CHECKOUT_PCT = 62.5
@@ -21,6 +21,15 @@ RAW_TABLES = {"addresses", "users", "promos", "products", "orders", "order_items
 CHANGED_WEEK_3_TO_4 = sorted(
     ["Bamboo", "Monstera", "Philodendron", "Pothos", "String of pearls", "ZZ Plant"]
 )
+
+
+@pytest.fixture(scope="session")
+def greenery_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The whole `make greenery` build, into a temporary warehouse (about 20 s)."""
+    workdir = tmp_path_factory.mktemp("greenery")
+    env = greenery_env(workdir)
+    result = run_script("build", ["--data-dir", str(workdir / "data")], env)
+    return Build(workdir, env, result)
 
 
 @pytest.fixture(scope="module")
