@@ -1,0 +1,52 @@
+"""The configuration reference and example load, and the reference names every setting."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import yaml
+
+from exposure_sync.config import Config, load_config
+from exposure_sync.errors import BadInputError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+
+def test_reference_lists_every_setting_with_its_default():
+    raw = yaml.safe_load((CONFIG_DIR / "reference.yml").read_text())
+    assert set(raw) == {f.name for f in fields(Config)}
+    loaded = load_config(CONFIG_DIR / "reference.yml")
+    defaults = Config()
+    for f in fields(Config):
+        if f.name not in ("output", "lookml_manifest"):  # paths are made relative to the file
+            assert getattr(loaded, f.name) == getattr(defaults, f.name), f.name
+
+
+def test_example_loads_and_paths_are_relative_to_the_file():
+    config = load_config(CONFIG_DIR / "example.yml")
+    assert config.output == str(CONFIG_DIR / "../models/exposures/looker_exposures.yml")
+    assert config.maturity_rules[1].folder == "Shared/Executive/**"
+    assert config.connections["snowflake_prod"].dialect == "snowflake"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("bogus: 1\n", "'bogus'"),
+        ("concurrency: eight\n", "'concurrency'"),
+        ("include_looks: 1\n", "'include_looks'"),
+        ("maturity_rules: [{maturity: huge}]\n", "maturity_rules[0].maturity"),
+        ("default_owner: {name: x, phone: 1}\n", "'phone'"),
+        ("connections: {c: {dialect: 3}}\n", "connections.c.dialect"),
+        ("granularity: view\n", "'granularity'"),
+    ],
+)
+def test_bad_settings_name_the_key(tmp_path: Path, text: str, named: str):
+    path = tmp_path / "exposure-sync.yml"
+    path.write_text(text)
+    with pytest.raises(BadInputError) as err:
+        load_config(path)
+    assert named in str(err.value) and str(path) in str(err.value)
+    assert "\n" not in str(err.value)
