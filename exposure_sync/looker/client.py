@@ -26,6 +26,7 @@ from looker_sdk import error as sdk_error
 from looker_sdk.rtl import api_settings, auth_token, requests_transport, serialize, transport
 from looker_sdk.sdk import constants as sdk_constants
 
+from exposure_sync.config import Config
 from exposure_sync.errors import BadInputError, LookerError
 
 API_VERSION = "4.0"
@@ -173,7 +174,7 @@ class LookerClient:
 
     @classmethod
     def from_config(
-        cls, config: Any, looker_ini: str | Path | None = None, section: str | None = None
+        cls, config: Config, looker_ini: str | Path | None = None, section: str | None = None
     ) -> LookerClient:
         """A client with the retry count and pool size of an exposure_sync Config."""
         return cls(looker_ini, section, retries=config.retries, concurrency=config.concurrency)
@@ -393,11 +394,20 @@ def _require(values: Mapping[str, str], ini: str | None) -> None:
         if ini:
             raise BadInputError(f"{var} is not set and {ini} has no {key}; set one of them")
         raise BadInputError(f"{var} is not set; export it or pass --looker-ini")
-    scheme = urllib.parse.urlsplit(values["base_url"]).scheme
-    if scheme not in ("http", "https"):
+    parts = urllib.parse.urlsplit(values["base_url"])
+    if parts.scheme not in ("http", "https"):
         raise BadInputError(
             f"{_ENV}_BASE_URL must start with https:// or http:// "
             f"(got {_public_url(values['base_url'])})"
+        )
+    try:
+        port_ok = parts.port != 0
+    except ValueError:  # a port that is not a number, or out of range
+        port_ok = False
+    if not parts.hostname or not port_ok:
+        raise BadInputError(
+            f"{_ENV}_BASE_URL is not a valid URL (got {_public_url(values['base_url'])}); "
+            "e.g. https://company.looker.com:19999"
         )
 
 
