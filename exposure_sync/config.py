@@ -96,6 +96,12 @@ def load_config(path: str | Path | None) -> Config:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BadInputError(f"{path}: config file not found; pass an existing --config") from None
+    except OSError as err:
+        raise BadInputError(f"{path}: cannot read the config file ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise BadInputError(
+            f"{path}: the config file is not UTF-8 text; save it as UTF-8"
+        ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -125,6 +131,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             raise BadInputError(
                 f"{source}: unknown key '{key}'; see config/reference.yml for the keys"
             )
+        if value is None:  # `key: null` (or an empty key) means the default
+            continue
         values[key] = _convert(key, value, source)
     config = Config(**values)
     if config.granularity not in ("query", "explore"):
