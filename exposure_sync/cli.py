@@ -45,7 +45,27 @@ def _friendly_errors(command: Callable[..., int | None]) -> Callable[..., None]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """Usage mistakes (a missing option, a directory for a file) also get one `error:` line."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as err:
+            command = err.ctx.command_path if err.ctx else "exposure-sync"
+            click.echo(f"error: {err.format_message()} (see `{command} --help`)", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except click.ClickException as err:
+            click.echo(f"error: {err.format_message()}", err=True)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code or 0)
+
+
+@click.group("exposure-sync", cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="exposure-sync")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def cli(debug: bool) -> None:

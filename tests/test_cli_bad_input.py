@@ -351,3 +351,18 @@ def test_debug_shows_the_traceback(case: Case) -> None:
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: ") and str(missing) in last
     assert _state(case.dir) == before
+
+
+# --- usage mistakes: click's own errors, still one line ------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_directory_for_the_manifest(case: Case, command: str) -> None:
+    case.assert_refused(case.run(command, manifest=case.dir), BAD_INPUT, "--manifest")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_missing_manifest_option(case: Case, command: str) -> None:
+    case.before = _state(case.dir)
+    result = CliRunner().invoke(cli, [command, "--output", str(case.output)])
+    case.assert_refused(result, BAD_INPUT, "--manifest", f"exposure-sync {command} --help")
