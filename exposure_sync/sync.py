@@ -23,8 +23,9 @@ from exposure_sync.exposures.build import (
 )
 from exposure_sync.exposures.coverage import covered_by_hand_written, hand_written
 from exposure_sync.exposures.entry import ExposureEntry
-from exposure_sync.exposures.keys import dashboard_key, entry_key, look_key
+from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
 from exposure_sync.exposures.naming import (
+    NameSource,
     assign_names,
     dashboard_source,
     look_source,
@@ -229,23 +230,26 @@ def _depends_on(lineage: Lineage, root: tuple[str, ...], manifest: Manifest) -> 
     return sorted({node_reference(n, manifest.project_name) for n in lineage.dbt_nodes(root)})
 
 
-def _name_source(candidate: _Candidate, crawl: Crawl):  # noqa: ANN202 - NameSource
-    if candidate.kind == "look":
-        return look_source(candidate.item, crawl.folders)  # type: ignore[arg-type]
-    return dashboard_source(candidate.item, crawl.folders)  # type: ignore[arg-type]
+def _name_source(candidate: _Candidate, crawl: Crawl) -> NameSource:
+    if isinstance(candidate.item, Look):
+        return look_source(candidate.item, crawl.folders)
+    return dashboard_source(candidate.item, crawl.folders)
 
 
 def _build(
-    candidate: _Candidate, crawl: Crawl, config: Config, web_url: str, names: dict
+    candidate: _Candidate, crawl: Crawl, config: Config, web_url: str, names: dict[Key, str]
 ) -> ExposureEntry:
-    if candidate.kind == "look":
-        look = candidate.item
-        name = names[look_key(look.id)]
-        return build_look_entry(
-            look, candidate.depends_on, crawl.folders, crawl.users, config, web_url, name=name
-        )
-    dashboard = candidate.item
-    name = names[dashboard_key(dashboard.id)]
-    return build_entry(
-        dashboard, candidate.depends_on, crawl.folders, crawl.users, config, web_url, name=name
+    item = candidate.item
+    if isinstance(item, Look):
+        build, name = build_look_entry, names[look_key(item.id)]
+    else:
+        build, name = build_entry, names[dashboard_key(item.id)]
+    return build(
+        item,  # type: ignore[arg-type]  # build matches item's type just above
+        candidate.depends_on,
+        crawl.folders,
+        crawl.users,
+        config,
+        web_url,
+        name=name,
     )
