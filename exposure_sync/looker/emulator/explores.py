@@ -322,7 +322,6 @@ def _field_json(r: ResolvedExplore, f: FieldDef) -> dict[str, Any]:
         "enumerations": None,
         "error": None,
         "field_group_label": d.get("group_label"),
-        "fill_style": None,
         "fiscal_month_offset": 0,
         "has_allowed_values": False,
         "has_drills_metadata": False,

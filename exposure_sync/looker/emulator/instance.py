@@ -35,9 +35,14 @@ class Instance:
     project: LookmlProject
     content: Content
     content_file: str = "content.yml"
-    _explores: dict[tuple[str, str], ResolvedExplore | None] = field(default_factory=dict)
-    _explore_json: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # caches and the lock are state, not data: kept out of == and repr
+    _explores: dict[tuple[str, str], ResolvedExplore | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _explore_json: dict[tuple[str, str], dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def resolve(self, model: str, explore: str) -> ResolvedExplore | None:
         """The merged explore (cached), or None when Looker would answer 404."""

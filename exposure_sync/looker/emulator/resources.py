@@ -346,12 +346,14 @@ def dashboard_base(c: Content, d: DashboardSpec) -> dict[str, Any]:
         "slug": d.id.split("::")[-1] if d.is_lookml else f"d{d.id}",
         "preferred_viewer": "dashboards-next",
         "certification_metadata": {
-            "certification_status": "certified" if d.certified else None,
+            "certification_status": "certified",
             "ui_status": None,
             "user_name": None,
             "notes": None,
-            "updated_at": UPDATED_AT if d.certified else None,
-        },
+            "updated_at": UPDATED_AT,
+        }
+        if d.certified
+        else None,
     }
 
 

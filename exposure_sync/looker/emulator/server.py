@@ -128,7 +128,10 @@ class EmulatorServer:
         self._httpd = _Httpd((self.host, self.port), handler)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"looker-emulator:{self.port}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to one interval
+            name=f"looker-emulator:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -259,34 +262,33 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        path = url.path[len(API_PREFIX) :] if url.path.startswith(API_PREFIX + "/") else url.path
-        operation, handler, args = match_route(method, path)
-        if not url.path.startswith(API_PREFIX + "/"):
-            operation, handler = "unknown", None
+        operation, handler, args, path = _resolve(method, url.path)
         query = urlencode(sorted(params.items()))
-        emulator = self.emulator
-        decision = emulator.faults.decide(method, path, query, operation)
+        decision = self.emulator.faults.decide(method, path, query, operation)
         if decision.delay_s > 0:
             time.sleep(decision.delay_s)
-        status: int | None
-        if decision.fault == "drop":
-            self._drop()
-            status = None
-        elif decision.fault is not None:
-            status = self._send(self._fault_reply(decision.fault))
-        else:
+        reply: Reply | None = None  # None: drop the connection
+        if decision.fault is None:
             call = Call(params, args, _form(raw_body, self.headers.get("Content-Type")))
-            status = self._send(self._dispatch(operation, handler, call))
-        emulator.stats.record(
+            reply = self._dispatch(operation, handler, call)
+        elif decision.fault != "drop":
+            reply = self._fault_reply(decision.fault)
+        # Recorded before the answer goes out: once a client has its answer, the counters
+        # already include the request.
+        self.emulator.stats.record(
             method=method,
             path=path,
             query=query,
             operation=operation,
             k=decision.k,
             fault=decision.fault,
-            status=status,
+            status=reply.status if reply else None,
             duration_ms=monotonic_ms(start),
         )
+        if reply is None:
+            self._drop()
+        else:
+            self._send(reply)
 
     def _dispatch(self, operation: str, handler: Handler | None, call: Call) -> Reply:
         emulator = self.emulator
@@ -316,7 +318,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         message = {"500": "Internal Server Error", "503": "Service Unavailable"}[fault]
         return Reply(int(fault), _error_body(message))
 
-    def _send(self, reply: Reply) -> int:
+    def _send(self, reply: Reply) -> None:
         if reply.content_type == "application/json":
             payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
         else:
@@ -329,13 +331,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if reply.status != 204:
             self.wfile.write(payload)
-        return reply.status
 
     def _drop(self) -> None:
         """Close the connection without a response, as a dying load balancer does."""
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _resolve(method: str, full_path: str) -> tuple[str, Handler | None, tuple[str, ...], str]:
+    """(operation, handler, path arguments, path without the API prefix)."""
+    if full_path in ("/api/login", "/api/logout"):  # looker-sdk's AuthSession.logout() uses these
+        path = full_path[len("/api") :]
+    elif full_path.startswith(API_PREFIX + "/"):
+        path = full_path[len(API_PREFIX) :]
+    else:
+        return "unknown", None, (), full_path
+    return (*match_route(method, path), path)
 
 
 def _form(body: bytes, content_type: str | None) -> dict[str, str]:

@@ -7,6 +7,9 @@ instance's `user_attributes`); SQL and native derived tables as `WITH <view> AS 
 derived tables as `CREATE TABLE <tmp_db>.LR_<hash>_<view> AS <sql>;` statements put before the
 query, which then reads the scratch table (so a client must map scratch tables to their inputs).
 Filters become simple predicates; the SQL is meant to be parsed for lineage, not run.
+
+A `sql_table_name` with a trailing `AS alias` loses that alias in generated SQL: Looker appends
+its own `AS <view>`, and `t AS a AS v` is not SQL any database (or sqlglot) accepts.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ _AGGREGATES = {
 _JOIN_TYPES = {"inner": "INNER JOIN", "full_outer": "FULL OUTER JOIN", "cross": "CROSS JOIN"}
 _COMPARISON = re.compile(r"^(>=|<=|!=|>|<|=)\s*(-?\d+(?:\.\d+)?)$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_TRAILING_ALIAS = re.compile(r"\s+AS\s+[A-Za-z_][\w$]*\s*$", re.IGNORECASE)
 
 
 class UnknownExploreError(LookupError):
@@ -127,7 +131,8 @@ class _Context:
         """What a view's `${TABLE}` reads: its table, its CTE, or its PDT's scratch table."""
         dt = view.data.get("derived_table")
         if dt is None:
-            return self.render_table_sql(view.data.get("sql_table_name") or view.name, view.name)
+            table = self.render_table_sql(view.data.get("sql_table_name") or view.name, view.name)
+            return _TRAILING_ALIAS.sub("", table.strip())
         if view.name in self.building:  # a cycle: Looker refuses it; do not recurse forever
             return view.name
         if is_persistent(view):
