@@ -6,7 +6,6 @@ import logging
 import socket
 import time
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,43 +17,10 @@ from exposure_sync.looker.client import (
     LookerRequestError,
     NotFound,
 )
-from exposure_sync.looker.emulator.faults import FaultConfig, RequestStats
-from exposure_sync.looker.emulator.instance import load_instance
+from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.server import EmulatorServer
 
-INSTANCE = Path(__file__).parent.parent / "fixtures" / "crawl" / "small"
 VARIABLES = ("LOOKERSDK_BASE_URL", "LOOKERSDK_CLIENT_ID", "LOOKERSDK_CLIENT_SECRET")
-
-
-def settled(server: EmulatorServer) -> RequestStats:
-    """The emulator's counters once every answered request is in them.
-
-    The emulator records a request after sending its answer, so the client can be done
-    before the last record lands; wait until the count stops moving.
-    """
-    last = -1
-    while (total := server.stats.total()) != last:
-        last = total
-        time.sleep(0.02)
-    return server.stats
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(load_instance(INSTANCE)) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emulator(
-    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> EmulatorServer:
-    server.set_faults(None)
-    settled(server).reset()
-    monkeypatch.chdir(tmp_path)  # no stray ./looker.ini
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    return server
 
 
 @pytest.fixture
@@ -100,7 +66,7 @@ def test_get_json_reads_plain_json_and_counts_requests(emulator: EmulatorServer)
     users = client.get_json("/users", ids=["1", "3"], fields="id")  # lists: comma-separated
     assert users == [{"id": "1"}, {"id": "3"}]
     assert client.request_count == 3  # login + 2
-    assert settled(emulator).counts() == {"login": 1, "search_dashboards": 1, "all_users": 1}
+    assert emulator.stats.counts() == {"login": 1, "search_dashboards": 1, "all_users": 1}
 
 
 def test_get_text_for_generated_sql(emulator: EmulatorServer) -> None:
@@ -112,25 +78,25 @@ def test_404_is_not_found(emulator: EmulatorServer) -> None:
     with pytest.raises(NotFound) as err:
         LookerClient().get_json("/dashboards/999")
     assert err.value.status == 404 and "/dashboards/999" in str(err.value)
-    assert settled(emulator).counts()["dashboard"] == 1  # a 404 is an answer: no retry
+    assert emulator.stats.counts()["dashboard"] == 1  # a 404 is an answer: no retry
 
 
 def test_other_refusals_are_not_retried(emulator: EmulatorServer) -> None:
     with pytest.raises(LookerRequestError) as err:
         LookerClient().get_json("/dashboards/search", fields="id(")  # bad fields syntax
     assert err.value.status == 400 and not isinstance(err.value, NotFound)
-    assert settled(emulator).counts()["search_dashboards"] == 1
+    assert emulator.stats.counts()["search_dashboards"] == 1
 
 
 def test_retries_then_succeeds(emulator: EmulatorServer) -> None:
     clean = LookerClient().get_json("/dashboards/search", fields="id")
     emulator.set_faults(FaultConfig(fault_rate=0.5, seed=4, exempt=frozenset({"login"})))
-    settled(emulator).reset()
+    emulator.stats.reset()
     sleeps = Sleeps()
     client = LookerClient(retries=10, sleep=sleeps)
     for _ in range(5):
         assert client.get_json("/dashboards/search", fields="id") == clean
-    faults = [r.fault for r in settled(emulator).log() if r.fault]
+    faults = [r.fault for r in emulator.stats.log() if r.fault]
     assert faults and len(sleeps) == len(faults)
 
 
@@ -145,7 +111,7 @@ def test_backoff_grows_exponentially_with_jitter(emulator: EmulatorServer) -> No
     assert len(sleeps) == 4
     for attempt, delay in enumerate(sleeps):
         assert 0 <= delay <= min(3.0, 0.5 * 2**attempt)
-    assert settled(emulator).counts()["all_folders"] == 5
+    assert emulator.stats.counts()["all_folders"] == 5
 
 
 def test_retry_after_is_honoured(emulator: EmulatorServer) -> None:
@@ -185,8 +151,8 @@ def test_expired_session_logs_in_again_once(emulator: EmulatorServer) -> None:
     client.get_json("/folders", fields="id")
     emulator.expire_tokens()
     client.get_json("/folders", fields="id")
-    assert settled(emulator).counts()["login"] == 2
-    assert settled(emulator).counts()["all_folders"] == 3  # ok, 401, ok
+    assert emulator.stats.counts()["login"] == 2
+    assert emulator.stats.counts()["all_folders"] == 3  # ok, 401, ok
 
 
 def test_many_threads_share_one_login(emulator: EmulatorServer) -> None:
@@ -196,7 +162,7 @@ def test_many_threads_share_one_login(emulator: EmulatorServer) -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: client.get_json("/folders", fields="id"), range(32)))
     assert all(r == results[0] for r in results)
-    assert settled(emulator).counts()["login"] == 1
+    assert emulator.stats.counts()["login"] == 1
 
 
 # -- login and settings errors ------------------------------------------------------------------
@@ -213,7 +179,7 @@ def test_bad_credentials(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPat
         f"{emulator.base_url}"
     )
     assert err.value.exit_code == 3
-    assert settled(emulator).counts() == {"login": 1}  # a refusal is not retried
+    assert emulator.stats.counts() == {"login": 1}  # a refusal is not retried
 
 
 def test_unreachable_url(no_settings: None, monkeypatch: pytest.MonkeyPatch) -> None:

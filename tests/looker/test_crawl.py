@@ -10,10 +10,8 @@ from __future__ import annotations
 import io
 import json
 import math
-import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -29,13 +27,11 @@ from exposure_sync.looker.crawl import (
     crawl,
     fetch_generated_sql,
 )
-from exposure_sync.looker.emulator.faults import FaultConfig, RequestStats
-from exposure_sync.looker.emulator.instance import load_instance
+from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.server import EmulatorServer
 from exposure_sync.looker.models import Connection, Crawl, CrawlFailure, Folder, User
 from exposure_sync.looker.snapshot import load_crawl, save_crawl
 
-INSTANCE = Path(__file__).parent.parent / "fixtures" / "crawl" / "small"
 LIVE, DELETED, LOOKML = 7, 1, ["shop::stock"]
 EXPLORES = [
     ("shop", "inventory"),
@@ -45,38 +41,6 @@ EXPLORES = [
     ("warehouse", "snow_users"),
 ]
 CONFIG = Config(include_looks=True, concurrency=4, retries=6)
-
-
-def settled(server: EmulatorServer) -> RequestStats:
-    """The emulator's counters once every answered request is in them.
-
-    The emulator records a request after sending its answer, so the client can be done
-    before the last record lands; wait until the count stops moving.
-    """
-    last = -1
-    while (total := server.stats.total()) != last:
-        last = total
-        time.sleep(0.02)
-    return server.stats
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(load_instance(INSTANCE)) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emulator(
-    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> EmulatorServer:
-    """The shared server, clean: no faults, counters at zero, LOOKERSDK_* pointing at it."""
-    server.set_faults(None)
-    settled(server).reset()
-    monkeypatch.chdir(tmp_path)  # no stray ./looker.ini
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    return server
 
 
 def client(retries: int = CONFIG.retries) -> LookerClient:
@@ -138,7 +102,7 @@ def test_crawl_reads_owners_folders_and_connections(emulator: EmulatorServer) ->
 
 def test_calls_follow_the_formula(emulator: EmulatorServer) -> None:
     result = run(page_size=2)
-    counts = settled(emulator).counts()
+    counts = emulator.stats.counts()
     merges = len(result.merge_queries)
     assert counts == {
         "login": 1,
@@ -158,7 +122,7 @@ def test_calls_follow_the_formula(emulator: EmulatorServer) -> None:
 def test_each_explore_is_fetched_once(emulator: EmulatorServer) -> None:
     run()
     paths = Counter(
-        unquote(r.path) for r in settled(emulator).log() if r.operation == "lookml_model_explore"
+        unquote(r.path) for r in emulator.stats.log() if r.operation == "lookml_model_explore"
     )
     assert sorted(paths) == [f"/lookml_models/{m}/explores/{e}" for m, e in EXPLORES]
     assert set(paths.values()) == {1}
@@ -166,7 +130,7 @@ def test_each_explore_is_fetched_once(emulator: EmulatorServer) -> None:
 
 def test_only_lookml_dashboards_are_fetched_one_by_one(emulator: EmulatorServer) -> None:
     run()
-    fetched = [unquote(r.path) for r in settled(emulator).log() if r.operation == "dashboard"]
+    fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
     assert fetched == ["/dashboards/shop::stock"]
 
 
@@ -175,9 +139,9 @@ def test_faults_give_an_identical_crawl(emulator: EmulatorServer, tmp_path: Path
     save_crawl(clean, tmp_path / "clean.json")
     for seed in (1, 2, 3):
         emulator.set_faults(FaultConfig(fault_rate=0.2, seed=seed))
-        settled(emulator).reset()
+        emulator.stats.reset()
         faulty = run()
-        assert any(r.fault for r in settled(emulator).log())  # faults really happened
+        assert any(r.fault for r in emulator.stats.log())  # faults really happened
         assert faulty == clean
         save_crawl(faulty, tmp_path / f"faulty{seed}.json")
         assert (tmp_path / f"faulty{seed}.json").read_bytes() == (
@@ -238,12 +202,12 @@ def test_generated_sql_for_derived_tables(emulator: EmulatorServer) -> None:
     query = stock.tiles[0].query
     retired = next(d for d in result.dashboards if d.id == "4").tiles[0].query
     assert query is not None and query.id and retired is not None and retired.id
-    settled(emulator).reset()
+    emulator.stats.reset()
     failures: list[CrawlFailure] = []
     sql = fetch_generated_sql(client(), [query.id, query.id, retired.id], failures=failures)
     assert list(sql) == [query.id] and "inventory_weeks" in sql[query.id]
     assert [(f.kind, f.id) for f in failures] == [("query", retired.id)]
-    assert settled(emulator).counts()["run_query"] == 2  # distinct ids only
+    assert emulator.stats.counts()["run_query"] == 2  # distinct ids only
     with pytest.raises(NotFound):
         fetch_generated_sql(client(), [retired.id])
 
