@@ -33,7 +33,10 @@ from exposure_sync.exposures.naming import (
 )
 from exposure_sync.exposures.write import merge_entries, render_exposures
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node, look_node
+from exposure_sync.looker.decode_content import id_sort_key
 from exposure_sync.looker.models import Crawl, Dashboard, Look
+
+Item = Dashboard | Look
 
 # Why a dashboard got no entry; the report groups by these.
 DELETED = "deleted in Looker"
@@ -41,6 +44,7 @@ PERSONAL = "in a personal folder (set include_personal_folders to include)"
 EXCLUDED = "excluded by include_folders/exclude_folders"
 NO_DEPENDENCY = "no dbt dependency"
 HAND_WRITTEN = "covered by a hand-written exposure"
+ON_A_DASHBOARD = "look used on a dashboard (the dashboard's entry covers it)"
 FAILED = "Looker request failed; previous entry kept"
 
 
@@ -88,8 +92,7 @@ class SyncPlan:
 
 @dataclass
 class _Candidate:
-    kind: str
-    item: Dashboard | Look
+    item: Item
     depends_on: list[str]
 
 
@@ -101,97 +104,148 @@ def plan_sync(
     previous: list[dict[str, Any]],
     command: str,
 ) -> SyncPlan:
-    """Decide every dashboard's fate and render the file that `sync` would write."""
-    lineage = build_lineage(crawl, config, manifest)
-    report = SyncReport(output=str(output))
-    web_url = config.web_url or default_web_url(crawl.base_url)
-    candidates, settled = _select(crawl, manifest, config, lineage, output, web_url, report)
-    ours = hand_written(manifest.exposures, str(output))
-    names = assign_names(
-        [_name_source(c, crawl) for c in candidates],
-        config.name_template,
-        previous=previous_names(previous),
-        reserved=[e.name for e in ours],
-    )
-    entries = [_build(c, crawl, config, web_url, names) for c in candidates]
-    failed = {f.id for f in crawl.failures if f.kind == "dashboard"}
-    live = {d.id for d in crawl.dashboards if not d.deleted}
-    previous_ids = {key[1] for key in map(entry_key, previous) if key and key[0] == "dashboard"}
-    # settled: Looker said something definite; gone: Looker no longer lists it at all
-    gone = settled | (previous_ids - live - failed)
-    merged = merge_entries(
-        entries, previous, failed, gone, gone_look_ids=_gone_looks(crawl, previous)
-    )
-    report.entries = len(merged.entries)
-    report.kept_previous = [f"{kind} {i}" for kind, i in merged.kept + merged.unaccounted]
-    report.failures = sorted(f"{f.kind} {f.id}: {f.reason}" for f in crawl.failures)
-    report.notes = sorted(lineage.notes)
-    return SyncPlan(render_exposures(merged.entries, command), merged.entries, report, lineage)
+    """Decide every dashboard's (and look's) fate and render the file `sync` would write."""
+    return _Planner(crawl, manifest, config, output).plan(previous, command)
 
 
-def _select(
-    crawl: Crawl,
-    manifest: Manifest,
-    config: Config,
-    lineage: Lineage,
-    output: Path,
-    web_url: str,
-    report: SyncReport,
-) -> tuple[list[_Candidate], set[str]]:
-    """Dashboards (and looks) that get an entry; and the ids settled without one."""
-    failed = {f.id for f in crawl.failures if f.kind == "dashboard"}
-    candidates: list[_Candidate] = []
-    settled: set[str] = set()
-    unbuilt: dict[str, set[str]] = defaultdict(set)
-    missing: dict[str, set[str]] = defaultdict(set)
-    for dashboard in sorted(crawl.dashboards, key=lambda d: d.id):
-        if dashboard.id in failed:
-            report.skipped.append(Skipped("dashboard", dashboard.id, dashboard.title, FAILED))
-            continue
-        root = dashboard_node(dashboard.id)
-        for relation in lineage.unbuilt_relations(root):
-            unbuilt[str(relation)].add(dashboard.id)
-        for explore in lineage.missing_explores(root):
-            missing[explore].add(dashboard.id)
-        reason, detail = _skip_reason(dashboard, crawl, manifest, config, lineage, output, web_url)
+class _Planner:
+    def __init__(self, crawl: Crawl, manifest: Manifest, config: Config, output: Path) -> None:
+        self.crawl, self.manifest, self.config, self.output = crawl, manifest, config, output
+        self.lineage = build_lineage(crawl, config, manifest)
+        self.web_url = config.web_url or default_web_url(crawl.base_url)
+        self.report = SyncReport(output=str(output))
+        self.failed = {
+            kind: {f.id for f in crawl.failures if f.kind == kind} for kind in ("dashboard", "look")
+        }
+        # settled: Looker said something definite, so a previous entry may go
+        self.settled: dict[str, set[str]] = {"dashboard": set(), "look": set()}
+        # "looks on their own" become entries; a look on a dashboard is covered by the dashboard
+        self.looks_on_dashboards = {
+            tile.look_id for d in crawl.dashboards for tile in d.tiles if tile.look_id is not None
+        }
+        self._unbuilt: dict[str, set[str]] = defaultdict(set)
+        self._missing: dict[str, set[str]] = defaultdict(set)
+
+    def plan(self, previous: list[dict[str, Any]], command: str) -> SyncPlan:
+        candidates = [c for item in self._items() if (c := self._consider(item)) is not None]
+        names = assign_names(
+            [_name_source(c.item, self.crawl) for c in candidates],
+            self.config.name_template,
+            previous=previous_names(previous),
+            reserved=[e.name for e in hand_written(self.manifest.exposures, str(self.output))],
+        )
+        entries = [self._build(c, names) for c in candidates]
+        merged = merge_entries(
+            entries,
+            previous,
+            self.failed["dashboard"],
+            self._gone("dashboard", previous),
+            failed_look_ids=self.failed["look"],
+            gone_look_ids=self._gone("look", previous),
+        )
+        self._finish_report(merged.entries, merged.kept + merged.unaccounted)
+        return SyncPlan(
+            render_exposures(merged.entries, command), merged.entries, self.report, self.lineage
+        )
+
+    def _items(self) -> list[Item]:
+        items: list[Item] = sorted(self.crawl.dashboards, key=lambda d: id_sort_key(d.id))
+        if self.config.include_looks:
+            items += sorted(self.crawl.looks.values(), key=lambda lk: id_sort_key(lk.id))
+        return items
+
+    def _consider(self, item: Item) -> _Candidate | None:
+        kind = _kind(item)
+        if item.id in self.failed[kind]:
+            self.report.skipped.append(Skipped(kind, item.id, item.title, FAILED))
+            return None
+        root = _root(item)
+        for relation in self.lineage.unbuilt_relations(root):
+            self._unbuilt[str(relation)].add(item.id)
+        for explore in self.lineage.missing_explores(root):
+            self._missing[explore].add(item.id)
+        reason, detail = self._skip_reason(item)
         if reason:
-            report.skipped.append(
-                Skipped("dashboard", dashboard.id, dashboard.title, reason, detail)
+            self.report.skipped.append(Skipped(kind, item.id, item.title, reason, detail))
+            self.settled[kind].add(item.id)
+            return None
+        depends_on = {
+            node_reference(n, self.manifest.project_name) for n in self.lineage.dbt_nodes(root)
+        }
+        return _Candidate(item, sorted(depends_on))
+
+    def _skip_reason(self, item: Item) -> tuple[str | None, str]:
+        if item.deleted:
+            return DELETED, ""
+        if isinstance(item, Look) and item.id in self.looks_on_dashboards:
+            return ON_A_DASHBOARD, ""
+        folder = self.crawl.folders.get(item.folder_id or "")
+        if folder is not None and folder.is_personal and not self.config.include_personal_folders:
+            return PERSONAL, ""
+        path = folder_path(item.folder_id, self.crawl.folders)
+        if not _folder_included(path, self.config):
+            return EXCLUDED, path
+        kind = _kind(item)
+        url = f"{self.web_url.rstrip('/')}/{kind}s/{item.id}"
+        covering = covered_by_hand_written(
+            item.id, url, self.manifest.exposures, str(self.output), kind=kind
+        )
+        if covering is not None:
+            return HAND_WRITTEN, covering.name
+        if not self.lineage.dbt_nodes(_root(item)):
+            return NO_DEPENDENCY, ""
+        return None, ""
+
+    def _gone(self, kind: str, previous: list[dict[str, Any]]) -> set[str]:
+        """Ids whose previous entry may disappear: settled now, or no longer listed at all."""
+        listed = (
+            {d.id for d in self.crawl.dashboards} if kind == "dashboard" else set(self.crawl.looks)
+        )
+        before = {key[1] for key in map(entry_key, previous) if key and key[0] == kind}
+        return self.settled[kind] | (before - listed - self.failed[kind])
+
+    def _build(self, candidate: _Candidate, names: dict[Key, str]) -> ExposureEntry:
+        item, crawl = candidate.item, self.crawl
+        if isinstance(item, Look):
+            return build_look_entry(
+                item,
+                candidate.depends_on,
+                crawl.folders,
+                crawl.users,
+                self.config,
+                self.web_url,
+                name=names[look_key(item.id)],
             )
-            settled.add(dashboard.id)
-            continue
-        candidates.append(_Candidate("dashboard", dashboard, _depends_on(lineage, root, manifest)))
-    if config.include_looks:
-        candidates += _look_candidates(crawl, manifest, config, lineage, report)
-    report.unbuilt = {rel: sorted(ids) for rel, ids in sorted(unbuilt.items())}
-    report.missing_explores = {e: sorted(ids) for e, ids in sorted(missing.items())}
-    return candidates, settled
+        return build_entry(
+            item,
+            candidate.depends_on,
+            crawl.folders,
+            crawl.users,
+            self.config,
+            self.web_url,
+            name=names[dashboard_key(item.id)],
+        )
+
+    def _finish_report(self, entries: list[ExposureEntry], kept: list[Key]) -> None:
+        report = self.report
+        report.entries = len(entries)
+        report.unbuilt = {rel: _sorted_ids(ids) for rel, ids in sorted(self._unbuilt.items())}
+        report.missing_explores = {e: _sorted_ids(ids) for e, ids in sorted(self._missing.items())}
+        report.kept_previous = [f"{kind} {i}" for kind, i in kept]
+        report.failures = sorted(f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures)
+        report.notes = sorted(self.lineage.notes)
 
 
-def _skip_reason(
-    dashboard: Dashboard,
-    crawl: Crawl,
-    manifest: Manifest,
-    config: Config,
-    lineage: Lineage,
-    output: Path,
-    web_url: str,
-) -> tuple[str | None, str]:
-    if dashboard.deleted:
-        return DELETED, ""
-    folder = crawl.folders.get(dashboard.folder_id or "")
-    if folder is not None and folder.is_personal and not config.include_personal_folders:
-        return PERSONAL, ""
-    path = folder_path(dashboard.folder_id, crawl.folders)
-    if not _folder_included(path, config):
-        return EXCLUDED, path
-    url = f"{web_url.rstrip('/')}/dashboards/{dashboard.id}"
-    covering = covered_by_hand_written(dashboard.id, url, manifest.exposures, str(output))
-    if covering is not None:
-        return HAND_WRITTEN, covering.name
-    if not lineage.dbt_nodes(dashboard_node(dashboard.id)):
-        return NO_DEPENDENCY, ""
-    return None, ""
+def _kind(item: Item) -> str:
+    return "look" if isinstance(item, Look) else "dashboard"
+
+
+def _root(item: Item) -> tuple[str, ...]:
+    return look_node(item.id) if isinstance(item, Look) else dashboard_node(item.id)
+
+
+def _sorted_ids(ids: set[str]) -> list[str]:
+    return sorted(ids, key=id_sort_key)
 
 
 def _folder_included(path: str, config: Config) -> bool:
@@ -200,56 +254,7 @@ def _folder_included(path: str, config: Config) -> bool:
     return not any(folder_matches(pattern, path) for pattern in config.exclude_folders)
 
 
-def _look_candidates(
-    crawl: Crawl, manifest: Manifest, config: Config, lineage: Lineage, report: SyncReport
-) -> list[_Candidate]:
-    candidates = []
-    for look in sorted(crawl.looks.values(), key=lambda lk: lk.id):
-        folder = crawl.folders.get(look.folder_id or "")
-        path = folder_path(look.folder_id, crawl.folders)
-        if look.deleted:
-            continue
-        if (folder is not None and folder.is_personal and not config.include_personal_folders) or (
-            not _folder_included(path, config)
-        ):
-            continue
-        depends_on = _depends_on(lineage, look_node(look.id), manifest)
-        if not depends_on:
-            report.skipped.append(Skipped("look", look.id, look.title, NO_DEPENDENCY))
-            continue
-        candidates.append(_Candidate("look", look, depends_on))
-    return candidates
-
-
-def _gone_looks(crawl: Crawl, previous: list[dict[str, Any]]) -> set[str]:
-    live = {look.id for look in crawl.looks.values() if not look.deleted}
-    return {key[1] for key in map(entry_key, previous) if key and key[0] == "look"} - live
-
-
-def _depends_on(lineage: Lineage, root: tuple[str, ...], manifest: Manifest) -> list[str]:
-    return sorted({node_reference(n, manifest.project_name) for n in lineage.dbt_nodes(root)})
-
-
-def _name_source(candidate: _Candidate, crawl: Crawl) -> NameSource:
-    if isinstance(candidate.item, Look):
-        return look_source(candidate.item, crawl.folders)
-    return dashboard_source(candidate.item, crawl.folders)
-
-
-def _build(
-    candidate: _Candidate, crawl: Crawl, config: Config, web_url: str, names: dict[Key, str]
-) -> ExposureEntry:
-    item = candidate.item
+def _name_source(item: Item, crawl: Crawl) -> NameSource:
     if isinstance(item, Look):
-        build, name = build_look_entry, names[look_key(item.id)]
-    else:
-        build, name = build_entry, names[dashboard_key(item.id)]
-    return build(
-        item,  # type: ignore[arg-type]  # build matches item's type just above
-        candidate.depends_on,
-        crawl.folders,
-        crawl.users,
-        config,
-        web_url,
-        name=name,
-    )
+        return look_source(item, crawl.folders)
+    return dashboard_source(item, crawl.folders)

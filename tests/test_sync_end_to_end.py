@@ -235,3 +235,45 @@ def test_api_calls_stay_within_the_bound(emulator, greenery_config):
     bound = explores + search_pages + lookups + generated_sql + merges + lookml_dashboards + 5
     assert counts.get("lookml_model_explore", 0) == explores  # each explore once
     assert emulator.stats.total() <= bound, counts
+
+
+# --- looks on their own, when configured ---------------------------------------------------
+
+
+def test_looks_on_their_own_become_analysis_entries(emulator, greenery_manifest, tmp_path: Path):
+    config = tmp_path / "exposure-sync.yml"
+    settings = yaml.safe_load(CONFIG.read_text())
+    config.write_text(yaml.safe_dump({**settings, "include_looks": True}))
+    output = tmp_path / "looker_exposures.yml"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sync",
+            "--manifest",
+            str(greenery_manifest),
+            "--output",
+            str(output),
+            "--config",
+            str(config),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    crawl = read_looker(config_from_dict({"include_looks": True}), None, None)
+    on_dashboards = {t.look_id for d in crawl.dashboards for t in d.tiles if t.look_id}
+    on_their_own = {i for i, look in crawl.looks.items() if i not in on_dashboards}
+    assert on_their_own and on_dashboards  # the instance has both kinds
+    written = yaml.safe_load(output.read_text())["exposures"]
+    analyses = {e["meta"]["looker_look_id"]: e for e in written if e["type"] == "analysis"}
+    assert set(analyses) <= on_their_own and analyses
+    for look_id, entry in analyses.items():
+        assert entry["url"] == f"http://localhost:9999/looks/{look_id}"
+        assert entry["depends_on"]
+    # dashboards are unaffected by the setting
+    assert sum(e["type"] == "dashboard" for e in written) == len(
+        entries_of_default_sync(greenery_manifest, tmp_path / "default.yml")
+    )
+
+
+def entries_of_default_sync(manifest: Path, output: Path) -> dict[str, dict]:
+    assert invoke("sync", manifest, output)[0] == 0
+    return entries(output)
