@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ def render_exposures(entries: Iterable[ExposureEntry], command: str | None = Non
     """The whole file: header, `version: 2`, `exposures:` sorted by name."""
     ordered = sorted(entries, key=lambda entry: entry.name)
     names = [entry.name for entry in ordered]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise ValueError(f"duplicate exposure names: {', '.join(duplicates)}")
     document = {"version": 2, "exposures": [entry_to_dict(entry) for entry in ordered]}

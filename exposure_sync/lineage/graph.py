@@ -25,6 +25,7 @@ from exposure_sync.lineage.match import RelationIndex
 from exposure_sync.lineage.relation import Relation
 from exposure_sync.lineage.resolve import (
     ResolveContext,
+    TableResolution,
     join_table,
     relations_in_generated_sql,
     resolve_sql_table_name,
@@ -102,7 +103,9 @@ class LineageBuilder:
         self._indexes: dict[str, RelationIndex] = {}
         self.lineage = Lineage(nx.DiGraph())
         self._view_tables = _view_tables_by_model(crawl.explores.values())
-        self._contexts: dict[str, ResolveContext] = {}
+        self._contexts: dict[tuple[str, str], ResolveContext] = {}
+        self._views_done: dict[tuple[Node, str | None], bool] = {}
+        self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
         root = dashboard_node(dashboard.id)
@@ -154,15 +157,25 @@ class LineageBuilder:
             sql_table_name, view_name = join_table(explore, alias)
             view_key: Node = ("view", explore.model, view_name)
             graph.add_edge(query_key, view_key)
-            resolution = resolve_sql_table_name(sql_table_name, context)
-            self.lineage.notes.update(
-                f"view {explore.model}.{view_name}: {note}" for note in resolution.notes
-            )
-            for relation in resolution.relations:
-                self._add_relation(view_key, relation, context)
-            needs_sql = needs_sql or resolution.needs_generated_sql
+            needs_sql |= self._expand_view(view_key, sql_table_name, context)
         if needs_sql:
             self._add_generated_sql(query_key, query, context)
+
+    def _expand_view(
+        self, view_key: Node, sql_table_name: str | None, context: ResolveContext
+    ) -> bool:
+        """Resolve a view to its relations once (thousands of queries share a few hundred
+        views, and each resolution is a sqlglot parse); True when it needs generated SQL."""
+        if view_key in self._views_done:
+            return self._views_done[view_key]
+        resolution = resolve_sql_table_name(sql_table_name, context)
+        self.lineage.notes.update(
+            f"view {view_key[1]}.{view_key[2]}: {n}" for n in resolution.notes
+        )
+        for relation in resolution.relations:
+            self._add_relation(view_key, relation, context)
+        self._views_done[view_key] = resolution.needs_generated_sql
+        return resolution.needs_generated_sql
 
     def _aliases(self, explore: Explore, query: Query) -> set[str]:
         return views_needed(explore, query, self.config.granularity)
@@ -176,13 +189,26 @@ class LineageBuilder:
         sql_key: Node = ("sql", query.id)
         self.lineage.graph.add_edge(query_key, sql_key)
         try:
-            resolution = relations_in_generated_sql(sql, context)
+            resolution = self._generated_sql_relations(sql, context)
         except SqlParseError as err:
             self.lineage.notes.add(f"query {query.id}: {err}")
             return
         self.lineage.notes.update(f"query {query.id}: {note}" for note in resolution.notes)
         for relation in resolution.relations:
             self._add_relation(sql_key, relation, context)
+
+    def _generated_sql_relations(self, sql: str, context: ResolveContext) -> TableResolution:
+        # many queries on one explore get the same SQL: parse each text once per context
+        key = (id(context), sql)
+        if key not in self._sql_done:
+            try:
+                self._sql_done[key] = relations_in_generated_sql(sql, context)
+            except SqlParseError as err:
+                self._sql_done[key] = err
+        result = self._sql_done[key]
+        if isinstance(result, SqlParseError):
+            raise result
+        return result
 
     def _add_relation(self, parent: Node, relation: Relation, context: ResolveContext) -> None:
         graph = self.lineage.graph
@@ -213,14 +239,16 @@ class LineageBuilder:
         return self._indexes[dialect.name]
 
     def _context(self, explore: Explore) -> ResolveContext:
-        if explore.connection_name not in self._contexts:
-            self._contexts[explore.connection_name] = ResolveContext.for_connection(
+        # per connection (dialect, defaults) and model (views for ${view.SQL_TABLE_NAME})
+        key = (explore.connection_name, explore.model)
+        if key not in self._contexts:
+            self._contexts[key] = ResolveContext.for_connection(
                 self.crawl.connections.get(explore.connection_name),
                 self.config,
                 self._view_tables.get(explore.model, {}),
                 explore.connection_name,
             )
-        return self._contexts[explore.connection_name]
+        return self._contexts[key]
 
 
 def _view_tables_by_model(explores: Iterable[Explore | None]) -> dict[str, dict[str, str | None]]:
