@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import networkx as nx
 
 from exposure_sync.config import Config, load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
-from exposure_sync.exposures.diff import diff_files
+from exposure_sync.exposures.diff import DiffResult, diff_files
 from exposure_sync.exposures.write import read_generated, write_if_changed
 from exposure_sync.lineage.graph import build_lineage
 from exposure_sync.looker.client import LookerClient
@@ -41,7 +40,7 @@ def run_command(
     granularity: str | None,
     output_format: str,
 ) -> int:
-    """`sync`, `diff` or `check`; returns the exit code."""
+    """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
@@ -51,24 +50,38 @@ def run_command(
     crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
     plan = plan_sync(crawl, manifest, config, output, previous, _header_command(output))
     old_text = output.read_text(encoding="utf-8") if output.exists() else None
-    if command == "sync":
-        written = write_if_changed(output, plan.text)
-        _print_sync(plan, written, output_format)
-    elif command == "diff":
-        result = diff_files(old_text, plan.text, output)
-        if output_format == "text":
-            click.echo(result.unified, nl=False)
-        _print_report(plan.report, output_format, summary=result.summary)
-        return _exit_code(plan.report, EXIT_CHANGES if result.has_changes else EXIT_OK)
-    else:
-        stale = old_text != plan.text
-        if output_format == "text":
-            state = "stale: run `exposure-sync sync`" if stale else "up to date"
-            click.echo(f"{output}: {state}")
-        else:
-            click.echo(json.dumps({"output": str(output), "stale": stale}, indent=2))
-        return _exit_code(plan.report, EXIT_CHANGES if stale else EXIT_OK)
+    act = {"sync": _sync, "diff": _diff, "check": _check}[command]
+    return act(plan, output, old_text, output_format)
+
+
+def _sync(plan: SyncPlan, output: Path, old_text: str | None, output_format: str) -> int:
+    written = write_if_changed(output, plan.text)
+    state = "written" if written else "unchanged, not written"
+    _print_report(plan.report, output_format, summary=f"{output}: {state}")
     return _exit_code(plan.report, EXIT_OK)
+
+
+def _diff(plan: SyncPlan, output: Path, old_text: str | None, output_format: str) -> int:
+    result = diff_files(old_text, plan.text, output)
+    if output_format == "text":
+        click.echo(result.unified, nl=False)
+    _print_report(plan.report, output_format, summary=result.summary, diff=result)
+    return _exit_code(plan.report, EXIT_CHANGES if result.has_changes else EXIT_OK)
+
+
+def _check(plan: SyncPlan, output: Path, old_text: str | None, output_format: str) -> int:
+    stale = old_text != plan.text
+    failures = plan.report.failures
+    if output_format == "json":
+        click.echo(json.dumps({"output": str(output), "stale": stale, "failures": failures}))
+    elif failures:
+        # the verdict would rest on an incomplete crawl: say so rather than "up to date"
+        click.echo(f"{output}: unknown, {len(failures)} Looker item(s) could not be read")
+        for failure in failures:
+            click.echo(f"  FAILED {failure}", err=True)
+    else:
+        click.echo(f"{output}: {'stale: run `exposure-sync sync`' if stale else 'up to date'}")
+    return _exit_code(plan.report, EXIT_CHANGES if stale else EXIT_OK)
 
 
 def run_crawl(
@@ -97,26 +110,9 @@ def read_looker(config: Config, looker_ini: Path | None, section: str | None) ->
         )
     finally:
         client.close()
+    # a dashboard whose SQL is missing fails in the plan (lineage incomplete): nothing is lost
     crawl.failures.extend(failures)
-    crawl.failures.extend(_dashboards_of_failed_queries(crawl, config, failures))
     return crawl
-
-
-def _dashboards_of_failed_queries(
-    crawl: Crawl, config: Config, failures: list[CrawlFailure]
-) -> list[CrawlFailure]:
-    """A dashboard whose SQL we could not get is a failed dashboard: it keeps its entry."""
-    if not failures:
-        return []
-    graph = build_lineage(crawl, config, None).graph
-    failed: dict[str, str] = {}
-    for failure in failures:
-        node = ("query", failure.id)
-        if node in graph:
-            for ancestor in nx.ancestors(graph, node):
-                if ancestor[0] == "dashboard":
-                    failed.setdefault(ancestor[1], f"query {failure.id}: {failure.reason}")
-    return [CrawlFailure("dashboard", i, reason) for i, reason in sorted(failed.items())]
 
 
 def _output_path(output_path: Path | None, config: Config) -> Path:
@@ -137,14 +133,14 @@ def _exit_code(report: SyncReport, code: int) -> int:
     return EXIT_LOOKER if report.failures else code
 
 
-def _print_sync(plan: SyncPlan, written: bool, output_format: str) -> None:
-    state = "written" if written else "unchanged, not written"
-    _print_report(plan.report, output_format, summary=f"{plan.report.output}: {state}")
-
-
-def _print_report(report: SyncReport, output_format: str, summary: str) -> None:
+def _print_report(
+    report: SyncReport, output_format: str, summary: str, diff: DiffResult | None = None
+) -> None:
     if output_format == "json":
-        click.echo(json.dumps({"summary": summary, **report.to_dict()}, indent=2))
+        changes = {}
+        if diff is not None:
+            changes = {"added": diff.added, "changed": diff.changed, "removed": diff.removed}
+        click.echo(json.dumps({"summary": summary, **changes, **report.to_dict()}, indent=2))
         return
     for line in report_lines(report):
         click.echo(line, err=True)

@@ -123,6 +123,7 @@ class _Planner:
         self.looks_on_dashboards = {
             tile.look_id for d in crawl.dashboards for tile in d.tiles if tile.look_id is not None
         }
+        self._incomplete: list[str] = []
         self._unbuilt: dict[str, set[str]] = defaultdict(set)
         self._missing: dict[str, set[str]] = defaultdict(set)
 
@@ -160,6 +161,13 @@ class _Planner:
             self.report.skipped.append(Skipped(kind, item.id, item.title, FAILED))
             return None
         root = _root(item)
+        incomplete = self.lineage.incomplete_reason(root)
+        if incomplete is not None:
+            # not settled: keep the previous entry, and the run exits 3
+            self.failed[kind].add(item.id)
+            self._incomplete.append(f"{kind} {item.id}: {incomplete}")
+            self.report.skipped.append(Skipped(kind, item.id, item.title, FAILED, incomplete))
+            return None
         for relation in self.lineage.unbuilt_relations(root):
             self._unbuilt[str(relation)].add(item.id)
         for explore in self.lineage.missing_explores(root):
@@ -232,7 +240,9 @@ class _Planner:
         report.unbuilt = {rel: _sorted_ids(ids) for rel, ids in sorted(self._unbuilt.items())}
         report.missing_explores = {e: _sorted_ids(ids) for e, ids in sorted(self._missing.items())}
         report.kept_previous = [f"{kind} {i}" for kind, i in kept]
-        report.failures = sorted(f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures)
+        report.failures = sorted(
+            [f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures] + self._incomplete
+        )
         report.notes = sorted(self.lineage.notes)
 
 

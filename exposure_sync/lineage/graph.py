@@ -53,6 +53,15 @@ class Lineage:
     notes: set[str] = field(default_factory=set)
     # queries whose views have no physical table and no generated SQL yet
     queries_needing_sql: set[str] = field(default_factory=set)
+    # query node -> why its dependencies are not all known; such a dashboard is not settled
+    incomplete: dict[Node, str] = field(default_factory=dict)
+
+    def incomplete_reason(self, root: Node) -> str | None:
+        """Why the root's dependencies are not all known (None: they are)."""
+        reasons = sorted(
+            self.incomplete[n] for n in self._descendants(root) if n in self.incomplete
+        )
+        return reasons[0] if reasons else None
 
     def dbt_nodes(self, root: Node) -> list[DbtNode]:
         return sorted(
@@ -70,7 +79,9 @@ class Lineage:
         return {
             self.graph.nodes[n]["relation"]
             for n in self._descendants(root)
-            if n[0] == "relation" and not any(s[0] == "dbt" for s in self.graph.successors(n))
+            if n[0] == "relation"
+            and not self.graph.nodes[n].get("ambiguous")  # built, by one of several nodes
+            and not any(s[0] == "dbt" for s in self.graph.successors(n))
         }
 
     def missing_explores(self, root: Node) -> set[str]:
@@ -104,6 +115,7 @@ class LineageBuilder:
         self.lineage = Lineage(nx.DiGraph())
         self._view_tables = _view_tables_by_model(crawl.explores.values())
         self._contexts: dict[tuple[str, str], ResolveContext] = {}
+        self._failed_connections = {f.id for f in crawl.failures if f.kind == "connection"}
         self._views_done: dict[tuple[Node, str | None], bool] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
@@ -151,6 +163,11 @@ class LineageBuilder:
             graph.add_edge(query_key, ("missing_explore", query.model, query.explore))
             return
         graph.add_edge(query_key, ("explore", explore.model, explore.name))
+        if explore.connection_name in self._failed_connections:
+            self.lineage.incomplete[query_key] = (
+                f"Looker connection {explore.connection_name} could not be read"
+            )
+            return
         context = self._context(explore)
         needs_sql = False
         for alias in sorted(self._aliases(explore, query)):
@@ -185,15 +202,24 @@ class LineageBuilder:
         if sql is None:
             if query.id:
                 self.lineage.queries_needing_sql.add(query.id)
+            self.lineage.incomplete[query_key] = (
+                f"no generated SQL for query {query.id} on a derived table "
+                "(its request failed, or the snapshot predates this configuration)"
+            )
             return
         sql_key: Node = ("sql", query.id)
         self.lineage.graph.add_edge(query_key, sql_key)
         try:
             resolution = self._generated_sql_relations(sql, context)
         except SqlParseError as err:
-            self.lineage.notes.add(f"query {query.id}: {err}")
+            self.lineage.incomplete[query_key] = f"query {query.id}: {err}"
             return
         self.lineage.notes.update(f"query {query.id}: {note}" for note in resolution.notes)
+        if resolution.incomplete:
+            self.lineage.incomplete[query_key] = (
+                f"query {query.id} reads a persistent derived table Looker had already built; "
+                "its inputs are unknown"
+            )
         for relation in resolution.relations:
             self._add_relation(sql_key, relation, context)
 
@@ -223,6 +249,7 @@ class LineageBuilder:
             graph.add_node(dbt_key, node=match.node)
             graph.add_edge(relation_key, dbt_key)
         elif match.ambiguous:
+            graph.nodes[relation_key]["ambiguous"] = True
             names = ", ".join(sorted(n.unique_id for n in match.ambiguous))
             self.lineage.notes.add(
                 f"relation {relation} matches several dbt nodes ({names}); "

@@ -62,6 +62,8 @@ class TableResolution:
     relations: frozenset[Relation] = frozenset()
     needs_generated_sql: bool = False
     notes: tuple[str, ...] = ()
+    # generated SQL only: some inputs are unknown (it reads a PDT Looker had already built)
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def relations_in_generated_sql(
         "its inputs are not in the generated SQL"
         for r in sorted(scratch)
     )
-    return TableResolution(frozenset(relations - scratch), False, notes)
+    return TableResolution(frozenset(relations - scratch), False, notes, incomplete=bool(scratch))
 
 
 def _is_scratch(relation: Relation, dialect: SqlDialect, scratch_schema: str | None) -> bool:

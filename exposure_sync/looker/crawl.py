@@ -163,7 +163,11 @@ def fetch_generated_sql(
         results = _fetch_each(
             pool,
             ids,
-            lambda qid: client.get_text(f"/queries/{quote(qid, safe='')}/run/sql"),
+            # rebuild_pdts: Looker then writes the CREATE statements of persistent derived
+            # tables, so their inputs are in the SQL instead of only their scratch table
+            lambda qid: client.get_text(
+                f"/queries/{quote(qid, safe='')}/run/sql", rebuild_pdts="true"
+            ),
         )
     sql: dict[str, str] = {}
     for qid, result in results.items():
@@ -290,12 +294,14 @@ class _Crawler:
                 found[dashboard_id] = Dashboard(
                     id=dashboard_id, title=row.get("title") or "", deleted=True
                 )
-        lookml = {
-            str(row["id"]): row.get("title") or ""
-            for row in listings["all"].result()
-            if "::" in str(row["id"])
-        }
+        listed = {str(row["id"]): row.get("title") or "" for row in listings["all"].result()}
+        lookml = {i: title for i, title in listed.items() if "::" in i}
         found.update(self._lookml_dashboards(lookml))
+        # Offset paging misses rows when dashboards come or go meanwhile; one that /dashboards
+        # lists but the search did not is not gone: it fails, so its previous entry stays.
+        for dashboard_id in sorted(listed.keys() - found.keys(), key=id_sort_key):
+            self._fail("dashboard", dashboard_id, "listed by /dashboards but not by the search")
+            found[dashboard_id] = Dashboard(id=dashboard_id, title=listed[dashboard_id])
         self._remember_queries(found.values())
         return found
 

@@ -549,7 +549,13 @@ def _run_query(s: EmulatorServer, c: Call) -> Reply:
         raise ApiError(400, f"The emulator only runs result_format sql, not {c.args[1]}")
     inst = s.instance
     try:
-        sql = generate_sql(inst.resolve, inst.project, inst.content.user_attributes, query)
+        sql = generate_sql(
+            inst.resolve,
+            inst.project,
+            inst.content.user_attributes,
+            query,
+            rebuild_pdts=c.params.get("rebuild_pdts", "").lower() == "true",
+        )
     except UnknownExploreError:
         raise not_found() from None
     return Reply(200, sql, content_type="text/plain")

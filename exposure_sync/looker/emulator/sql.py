@@ -3,9 +3,13 @@
 What Looker does and the emulator copies: only the joins the query needs (the views of the fields
 it uses, filters, sorts, pivots and dynamic fields, plus `always_join`, `required_joins` and joins
 whose `sql_on` mentions another join, transitively); `@{constants}` and Liquid rendered (with the
-instance's `user_attributes`); SQL and native derived tables as `WITH <view> AS (...)`; persistent
-derived tables as `CREATE TABLE <tmp_db>.LR_<hash>_<view> AS <sql>;` statements put before the
-query, which then reads the scratch table (so a client must map scratch tables to their inputs).
+instance's `user_attributes`); SQL and native derived tables as `WITH <view> AS (...)`.
+Persistent derived tables are read from their scratch table `<tmp_db>.LR_<hash>_<view>`, which
+the emulator treats as already built, as on a production instance: by default only a
+`-- use existing <view> in <table>` comment says so, and the SQL shows nothing of the PDT's
+inputs (the least a client can get). With `rebuild_pdts=true`, as Looker does when asked to
+rebuild, `CREATE TABLE <scratch> AS <sql>;` statements come before the query, so a client must
+map scratch tables to their inputs.
 Filters become simple predicates; the SQL is meant to be parsed for lineage, not run.
 
 A `sql_table_name` with a trailing `AS alias` loses that alias in generated SQL: Looker appends
@@ -64,13 +68,17 @@ def is_persistent(view: ViewDef) -> bool:
 
 
 def generate_sql(
-    resolve: Resolver, project: LookmlProject, user_attributes: dict[str, str], query: QuerySpec
+    resolve: Resolver,
+    project: LookmlProject,
+    user_attributes: dict[str, str],
+    query: QuerySpec,
+    rebuild_pdts: bool = False,
 ) -> str:
     """The SQL Looker would show for `query`; raises UnknownExploreError."""
     resolved = resolve(query.model, query.view)
     if resolved is None:
         raise UnknownExploreError(f"{query.model}/{query.view}")
-    ctx = _Context(resolve, project, user_attributes, resolved)
+    ctx = _Context(resolve, project, user_attributes, resolved, rebuild_pdts=rebuild_pdts)
     select = _Select(ctx, resolved, _dynamic_fields(query.dynamic_fields))
     body = select.sql(
         [*query.fields, *(p for p in query.pivots if p not in query.fields)],
@@ -99,6 +107,7 @@ class _Context:
     project: LookmlProject
     user_attributes: dict[str, str]
     root: ResolvedExplore
+    rebuild_pdts: bool = False
     ctes: dict[str, str] = field(default_factory=dict)
     creates: dict[str, str] = field(default_factory=dict)
     building: set[str] = field(default_factory=set)
@@ -148,13 +157,18 @@ class _Context:
             "looker_scratch"
         )
         self.building.add(view.name)
-        inner = _Context(self.resolve, self.project, self.user_attributes, self.root)
+        inner = _Context(
+            self.resolve, self.project, self.user_attributes, self.root, self.rebuild_pdts
+        )
         inner.creates, inner.building = self.creates, self.building
         body = inner.assemble(self._derived_sql(view, inner), with_creates=False)
         self.building.discard(view.name)
         digest = hashlib.sha1(f"{view.name}\n{body}".encode()).hexdigest()[:12].upper()
         name = f"{tmp}.LR_{digest}_{view.name}"
-        self.creates.setdefault(name, f"CREATE TABLE {name} AS {body};")
+        if self.rebuild_pdts:
+            self.creates.setdefault(name, f"CREATE TABLE {name} AS {body};")
+        else:
+            self.creates.setdefault(name, f"-- use existing {view.name} in {name}")
         return name
 
     def _derived_sql(self, view: ViewDef, ctx: _Context) -> str:

@@ -16,8 +16,8 @@ from .conftest import SHOP
 
 @pytest.fixture(scope="module")
 def sql(api: Callable[..., requests.Response]) -> Callable[[str], str]:
-    def get(query_id: str) -> str:
-        reply = api(f"/queries/{query_id}/run/sql")
+    def get(query_id: str, **params: str) -> str:
+        reply = api(f"/queries/{query_id}/run/sql", **params)
         assert reply.status_code == 200, reply.text
         assert reply.headers["Content-Type"].startswith("text/plain")
         return reply.text
@@ -58,8 +58,17 @@ def test_native_derived_table_is_a_cte(sql: Callable[[str], str]) -> None:
     assert "orders.user_id AS user_id" in cte and 'FROM "ANALYTICS"."Fact_Orders" AS orders' in cte
 
 
-def test_persistent_derived_table_is_a_scratch_table(sql: Callable[[str], str]) -> None:
+def test_a_built_persistent_derived_table_shows_only_its_scratch_table(
+    sql: Callable[..., str],
+) -> None:
     text = sql("9")
+    assert text.startswith("-- use existing product_stats in looker_scratch.LR_")
+    assert "CREATE TABLE" not in text and "fact_order_items AS order_items_by_product" in text
+    assert "FROM analytics.fact_order_items\n" not in text  # the PDT's own SQL is not shown
+
+
+def test_rebuild_pdts_shows_the_create_statement(sql: Callable[..., str]) -> None:
+    text = sql("9", rebuild_pdts="true")
     create, _, query = text.partition(";\n")
     assert create.startswith("CREATE TABLE looker_scratch.LR_")
     scratch = create.split()[2]
@@ -68,7 +77,7 @@ def test_persistent_derived_table_is_a_scratch_table(sql: Callable[[str], str]) 
     assert f"LEFT JOIN {scratch} AS product_stats ON products.id" in query
     assert "FROM analytics.fact_order_items AS order_items_by_product" in query  # from:
     assert "AS products ON" in query  # always_join, and product_stats's sql_on needs it
-    assert sql("9") == text  # stable
+    assert sql("9", rebuild_pdts="true") == text  # stable
 
 
 def test_liquid_and_sql_table_name_references(shop: Instance, sql: Callable[[str], str]) -> None:
