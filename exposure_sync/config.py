@@ -83,6 +83,7 @@ _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "output": str,
     "name_template": str,
 }
+_TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 _STRING_LISTS = ("include_folders", "exclude_folders", "tags")
 _STRING_MAPS = ("constants", "user_attributes", "database_map", "schema_map")
 
@@ -151,7 +152,7 @@ def _convert(key: str, value: Any, source: str) -> Any:
         expected = _SIMPLE_TYPES[key]
         # bool is an int in Python; a YAML `true` is not a count
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise _type_error(source, key, f"a {expected.__name__}")
+            raise _type_error(source, key, _TYPE_NAMES[expected])
         return value
     if key in _STRING_LISTS:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -199,7 +200,7 @@ def _record(cls: type, value: Any, where: str) -> Any:
         if item is not None and (
             not isinstance(item, expected) or (expected is int and isinstance(item, bool))
         ):
-            raise BadInputError(f"{where}.{key} must be a {expected.__name__}")
+            raise BadInputError(f"{where}.{key} must be {_TYPE_NAMES[expected]}")
     try:
         return cls(**value)
     except TypeError:

@@ -7,7 +7,6 @@ fails in a second, before any request reaches Looker.
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ def run_command(
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
     crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
-    plan = plan_sync(crawl, manifest, config, output, previous, _header_command(output))
+    plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND)
     old_text = output.read_text(encoding="utf-8") if output.exists() else None
     act = {"sync": _sync, "diff": _diff, "check": _check}[command]
     return act(plan, output, old_text, output_format)
@@ -123,9 +122,12 @@ def _output_path(output_path: Path | None, config: Config) -> Path:
     raise BadInputError("no output file: pass --output or set `output` in the config file")
 
 
-def _header_command(output: Path) -> str:
-    # stable across machines and runs: no absolute paths, no options that vary per run
-    return f"exposure-sync sync --output {shlex.quote(output.name)}"
+# The header's command: how to regenerate, the same on every machine and run (real paths would
+# differ between a laptop and CI, and `check` would then call every file stale).
+HEADER_COMMAND = (
+    "exposure-sync sync --manifest target/manifest.json --output <this file> "
+    "[--config exposure-sync.yml]"
+)
 
 
 def _exit_code(report: SyncReport, code: int) -> int:
@@ -139,7 +141,12 @@ def _print_report(
     if output_format == "json":
         changes = {}
         if diff is not None:
-            changes = {"added": diff.added, "changed": diff.changed, "removed": diff.removed}
+            changes = {
+                "added": diff.added,
+                "changed": diff.changed,
+                "removed": diff.removed,
+                "diff": diff.unified,
+            }
         click.echo(json.dumps({"summary": summary, **changes, **report.to_dict()}, indent=2))
         return
     for line in report_lines(report):
@@ -158,9 +165,13 @@ def report_lines(report: SyncReport) -> list[str]:
         more = f" and {len(items) - 5} more" if len(items) > 5 else ""
         lines.append(f"  skipped, {reason}: {shown}{more}")
     for relation, ids in report.unbuilt.items():
-        lines.append(f"  not built by dbt: {relation} (dashboards {', '.join(ids)})")
+        lines.append(f"  not built by dbt: {relation} ({_dashboards(ids)})")
     for explore, ids in report.missing_explores.items():
-        lines.append(f"  explore no longer exists: {explore} (dashboards {', '.join(ids)})")
+        lines.append(f"  explore no longer exists: {explore} ({_dashboards(ids)})")
     lines.extend(f"  note: {note}" for note in report.notes)
     lines.extend(f"  FAILED {failure}" for failure in report.failures)
     return lines
+
+
+def _dashboards(ids: list[str]) -> str:
+    return f"dashboard{'s' if len(ids) > 1 else ''} {', '.join(ids)}"

@@ -14,6 +14,7 @@ from typing import Any
 from exposure_sync.config import Config
 from exposure_sync.dbt.models import Manifest
 from exposure_sync.dbt.refs import node_reference
+from exposure_sync.errors import BadInputError
 from exposure_sync.exposures.build import (
     build_entry,
     build_look_entry,
@@ -105,7 +106,9 @@ def plan_sync(
     command: str,
 ) -> SyncPlan:
     """Decide every dashboard's (and look's) fate and render the file `sync` would write."""
-    return _Planner(crawl, manifest, config, output).plan(previous, command)
+    planner = _Planner(crawl, manifest, config, output)
+    planner.check_settings()
+    return planner.plan(previous, command)
 
 
 class _Planner:
@@ -126,6 +129,23 @@ class _Planner:
         self._incomplete: list[str] = []
         self._unbuilt: dict[str, set[str]] = defaultdict(set)
         self._missing: dict[str, set[str]] = defaultdict(set)
+
+    def check_settings(self) -> None:
+        """Settings that name things Looker does not have. An include pattern that matches no
+        folder would drop every entry, so it is an error; the others are worth a note."""
+        paths = {folder_path(folder_id, self.crawl.folders) for folder_id in self.crawl.folders}
+        for pattern in self.config.include_folders:
+            if paths and not any(folder_matches(pattern, path) for path in paths):
+                raise BadInputError(
+                    f"include_folders: '{pattern}' matches no Looker folder; "
+                    "check the path (folder paths look like 'Shared/Marketing/**')"
+                )
+        for pattern in self.config.exclude_folders:
+            if not any(folder_matches(pattern, path) for path in paths):
+                self.lineage.notes.add(f"exclude_folders: '{pattern}' matches no Looker folder")
+        used = {e.connection_name for e in self.crawl.explores.values() if e is not None}
+        for name in sorted(set(self.config.connections) - used):
+            self.lineage.notes.add(f"connections.{name}: no explore uses a connection of that name")
 
     def plan(self, previous: list[dict[str, Any]], command: str) -> SyncPlan:
         candidates = [c for item in self._items() if (c := self._consider(item)) is not None]

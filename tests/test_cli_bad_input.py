@@ -366,3 +366,21 @@ def test_missing_manifest_option(case: Case, command: str) -> None:
     case.before = _state(case.dir)
     result = CliRunner().invoke(cli, [command, "--output", str(case.output)])
     case.assert_refused(result, BAD_INPUT, "--manifest", f"exposure-sync {command} --help")
+
+
+# --- settings that name what Looker does not have -------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_include_folders_matching_no_folder(case: Case, command: str) -> None:
+    """A typo here would otherwise drop every entry."""
+    case.config.write_text(greenery_settings(include_folders=["Shared/Markting/**"]))
+    case.assert_refused(case.run(command), BAD_INPUT, "include_folders", "Shared/Markting/**")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_base_url_with_the_api_path(
+    case: Case, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setenv("LOOKERSDK_BASE_URL", os.environ["LOOKERSDK_BASE_URL"] + "/api/4.0")
+    case.assert_refused(case.run(command), BAD_INPUT, "LOOKERSDK_BASE_URL", "/api/4.0")

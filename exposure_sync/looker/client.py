@@ -13,6 +13,7 @@ import configparser
 import email.utils
 import json
 import random
+import re
 import threading
 import time
 import urllib.parse
@@ -342,7 +343,9 @@ def _refusal(path: str, reply: Reply) -> LookerRequestError:
 def _gave_up(path: str, reply: Reply, attempts: int) -> LookerRequestError:
     why = reply.failure if reply.status is None else f"HTTP {reply.status}"
     return LookerRequestError(
-        f"Looker kept failing GET {path} ({why}) after {attempts} attempts", reply.status
+        f"Looker kept failing GET {path} ({why}) after {attempts} "
+        f"attempt{'s' if attempts != 1 else ''}",
+        reply.status,
     )
 
 
@@ -408,6 +411,13 @@ def _require(values: Mapping[str, str], ini: str | None) -> None:
         raise BadInputError(
             f"{_ENV}_BASE_URL is not a valid URL (got {_public_url(values['base_url'])}); "
             "e.g. https://company.looker.com:19999"
+        )
+    if re.search(r"/api(/[\d.]+)?/?$", parts.path):
+        # a common paste: looker-sdk adds /api/4.0 itself, and Looker would answer 404
+        raise BadInputError(
+            f"{_ENV}_BASE_URL must not end with /api or /api/4.0 "
+            f"(got {_public_url(values['base_url'])}); give the host, e.g. "
+            "https://company.looker.com:19999"
         )
 
 
