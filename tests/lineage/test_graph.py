@@ -1,0 +1,209 @@
+"""The lineage graph on small crawls: snapshots of the emulator's `shop` instance
+(tests/fixtures/lineage/crawls, see the README there) against a small manifest
+(tests/fixtures/lineage/shop_manifest.json).
+
+PRODUCT.md lineage: contexts per connection and model, case 5 (extended and refined explores as
+Looker serves them), case 7 (an ambiguous relation is reported, never guessed, and is not "not
+built by dbt"), and explore granularity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from exposure_sync.cli import cli
+from exposure_sync.config import Config, config_from_dict
+from exposure_sync.dbt.manifest import load_manifest
+from exposure_sync.dbt.models import Manifest
+from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
+from exposure_sync.looker.models import Crawl
+from exposure_sync.looker.snapshot import load_crawl
+from exposure_sync.sync import NO_DEPENDENCY, plan_sync
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lineage"
+CRAWLS = FIXTURES / "crawls"
+MANIFEST = FIXTURES / "shop_manifest.json"
+# what the shop instance's LookML manifest and API user would give (constants, Liquid)
+SETTINGS = {
+    "constants": {"analytics_schema": "analytics", "raw_db": "shop_raw"},
+    "user_attributes": {"shop_schema": "analytics"},
+}
+
+FACT_ORDERS = "model.shop.fact_orders"
+DIM_USERS = "model.shop.dim_users"
+DIM_USERS_ARCHIVE = "model.shop.dim_users_archive"  # alias dim_users, schema archive
+DIM_PRODUCTS = "model.shop.dim_products"
+FACT_ORDER_ITEMS = "model.shop.fact_order_items"
+INVENTORY_WEEKS = "seed.shop.inventory_weeks"
+ADDRESSES = "source.shop.shop_raw.addresses"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> Manifest:
+    return load_manifest(MANIFEST)
+
+
+def config(granularity: str = "query") -> Config:
+    return config_from_dict({**SETTINGS, "granularity": granularity})
+
+
+def crawl(name: str) -> Crawl:
+    return load_crawl(CRAWLS / f"{name}.json")
+
+
+def ids(lineage: Lineage, node: tuple[str, ...]) -> list[str]:
+    return [n.unique_id for n in lineage.dbt_nodes(node)]
+
+
+def tile(dashboard_id: str, tile_id: str) -> tuple[str, ...]:
+    return ("tile", dashboard_id, tile_id)
+
+
+# --- contexts per connection AND model -------------------------------------------------------
+
+
+def test_two_models_on_one_connection_each_resolve_their_own_view(manifest: Manifest) -> None:
+    """Models shop and warehouse share the connection shop_duckdb; each has a view `users`
+    (shop: @{analytics_schema}.dim_users, warehouse: archive.dim_users), and each has an explore
+    `accounts` whose sql_table_name is ${users.SQL_TABLE_NAME}: that must be the model's own
+    `users`, so a context (view tables) shared by the connection would get one model wrong."""
+    shared = crawl("two_models_one_connection")
+    assert {e.connection_name for e in shared.explores.values() if e} == {"shop_duckdb"}
+    assert {key[0] for key in shared.explores} == {"shop", "warehouse"}
+    for granularity in ("query", "explore"):
+        lineage = build_lineage(shared, config(granularity), manifest)
+        assert ids(lineage, dashboard_node("1")) == [DIM_USERS]  # shop::customers, users
+        assert ids(lineage, dashboard_node("2")) == [DIM_USERS_ARCHIVE]  # warehouse users
+        assert ids(lineage, dashboard_node("3")) == [DIM_USERS]  # shop ${users.SQL_TABLE_NAME}
+        assert ids(lineage, dashboard_node("4")) == [DIM_USERS_ARCHIVE]  # warehouse's
+        assert not lineage.notes
+
+
+# --- case 5: extended and refined explores, as the emulator serves them ---------------------
+
+
+def test_extended_and_refined_explores_resolve_to_the_right_relations(manifest: Manifest) -> None:
+    shop = crawl("shop_extends_refines")
+    # as Looker serves them: `customers` extends customers_base (view_name users, join
+    # addresses) and the refinement +customers adds the join user_facts; no trace of either
+    customers = shop.explores[("shop", "customers")]
+    assert customers is not None and customers.view_name == "users"
+    assert [j.name for j in customers.joins] == ["addresses", "user_facts"]
+    # order_items_by_product is `from: order_items`, whose refinement adds total_quantity
+    by_product = shop.explores[("shop", "order_items_by_product")]
+    assert by_product is not None and by_product.view_name == "order_items"
+    assert "order_items_by_product.total_quantity" in {f.name for f in by_product.fields}
+
+    lineage = build_lineage(shop, config(), manifest)
+    # the refinement's join user_facts: a native derived table over orders
+    assert ids(lineage, tile("7", "17")) == [DIM_USERS, FACT_ORDERS]
+    # view inventory extends inventory_base; its own sql_table_name counts
+    assert ids(lineage, tile("7", "18")) == [INVENTORY_WEEKS]
+    # a refined field on a from: explore; always_join products; product_stats unused
+    assert ids(lineage, tile("7", "19")) == [DIM_PRODUCTS, FACT_ORDER_ITEMS]
+    # the base view of the extended explore only: join addresses (from the base) unused
+    assert ids(lineage, tile("7", "20")) == [DIM_USERS]
+    assert ids(lineage, dashboard_node("7")) == [
+        DIM_PRODUCTS,
+        DIM_USERS,
+        FACT_ORDER_ITEMS,
+        FACT_ORDERS,
+        INVENTORY_WEEKS,
+    ]
+    assert lineage.unbuilt_relations(dashboard_node("7")) == set()
+    assert lineage.queries_needing_sql == set()
+
+
+# --- case 7: an ambiguous relation is reported, not "not built by dbt" ------------------------
+
+
+def test_an_ambiguous_relation_is_not_reported_as_unbuilt(manifest: Manifest) -> None:
+    """The connection has no default schema and the view reads `dim_users`: both
+    shop.analytics.dim_users and shop.archive.dim_users fit. dbt builds it (one of them), so
+    it is not "not built by dbt"; the run names the ambiguity instead of guessing."""
+    ambiguous = crawl("ambiguous_relation")
+    lineage = build_lineage(ambiguous, config(), manifest)
+    root = dashboard_node("1")
+    assert {str(r) for r in lineage.relations(root)} == {"shop.dim_users"}
+    assert lineage.dbt_nodes(root) == []  # never guessed
+    assert lineage.unbuilt_relations(root) == set()
+    assert any(
+        "shop.dim_users" in note and DIM_USERS in note and DIM_USERS_ARCHIVE in note
+        for note in lineage.notes
+    ), lineage.notes
+    plan = plan_sync(ambiguous, manifest, config(), Path("exposures.yml"), [], "test")
+    assert plan.report.unbuilt == {}
+    assert [(s.id, s.reason) for s in plan.report.skipped] == [("1", NO_DEPENDENCY)]
+
+
+# --- --granularity explore --------------------------------------------------------------------
+
+
+def test_explore_granularity_is_a_superset_for_a_tile_using_one_join(manifest: Manifest) -> None:
+    """Dashboard 8's only tile uses the join customers of explore orders (joins: customers,
+    addresses, products, user_facts, spend)."""
+    shop = crawl("shop_extends_refines")
+    by_query = build_lineage(shop, config("query"), manifest)
+    by_explore = build_lineage(shop, config("explore"), manifest)
+    one_join = tile("8", "21")
+    assert ids(by_query, one_join) == [DIM_USERS, FACT_ORDERS]
+    assert ids(by_explore, one_join) == [DIM_PRODUCTS, DIM_USERS, FACT_ORDERS, ADDRESSES]
+    assert set(ids(by_query, one_join)) < set(ids(by_explore, one_join))
+    assert {str(r) for r in by_query.unbuilt_relations(one_join)} == set()
+    assert {str(r) for r in by_explore.unbuilt_relations(one_join)} == {
+        "shop.legacy.marketing_spend"
+    }
+    # every tile: explore granularity never loses a dependency
+    for node in by_query.graph:
+        if node[0] == "tile":
+            assert set(ids(by_query, node)) <= set(ids(by_explore, node)), node
+
+
+def test_granularity_option_of_sync_gives_the_superset(tmp_path: Path) -> None:
+    settings = tmp_path / "exposure-sync.yml"
+    settings.write_text(yaml.safe_dump(SETTINGS), encoding="utf-8")
+
+    def depends_on(output_name: str, *extra: str) -> dict[str, list[str]]:
+        output = tmp_path / output_name
+        args = [
+            "sync",
+            "--from-snapshot",
+            str(CRAWLS / "shop_extends_refines.json"),
+            "--manifest",
+            str(MANIFEST),
+            "--config",
+            str(settings),
+            "--output",
+            str(output),
+            *extra,
+        ]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        written = yaml.safe_load(output.read_text(encoding="utf-8"))["exposures"]
+        return {e["meta"]["looker_dashboard_id"]: e["depends_on"] for e in written}
+
+    by_query = depends_on("query.yml")
+    by_explore = depends_on("explore.yml", "--granularity", "explore")
+    assert by_query["8"] == ["ref('dim_users')", "ref('fact_orders')"]
+    assert by_explore["8"] == [
+        "ref('dim_products')",
+        "ref('dim_users')",
+        "ref('fact_orders')",
+        "source('shop_raw', 'addresses')",
+    ]
+    assert by_query.keys() == by_explore.keys() == {"7", "8"}
+    for dashboard_id, refs in by_query.items():
+        assert set(refs) <= set(by_explore[dashboard_id]), dashboard_id
+
+
+def test_the_snapshots_are_the_tools_own_format() -> None:
+    """The fixtures load through load_crawl and hold no failures: they are plain crawls."""
+    for path in sorted(CRAWLS.glob("*.json")):
+        snapshot = load_crawl(path)
+        assert snapshot.failures == [], path.name
+        assert snapshot.base_url == "https://shop.looker.example:19999", path.name
+        assert snapshot.dashboards, path.name
