@@ -14,7 +14,8 @@ import click
 from exposure_sync import __version__
 from exposure_sync.errors import EXIT_BAD_INPUT, ExposureSyncError
 
-_debug = False
+# ctx.meta key (meta is shared by a context and all its children): --debug was given
+_DEBUG = "exposure_sync.debug"
 
 
 def _friendly_errors(command: Callable[..., int | None]) -> Callable[..., None]:
@@ -22,10 +23,12 @@ def _friendly_errors(command: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        ctx = click.get_current_context(silent=True)
+        debug = bool(ctx and ctx.meta.get(_DEBUG))
         try:
             code = command(*args, **kwargs) or 0
         except ExposureSyncError as err:
-            if _debug:
+            if debug:
                 traceback.print_exc()
             click.echo(f"error: {err}", err=True)
             sys.exit(err.exit_code)
@@ -33,7 +36,7 @@ def _friendly_errors(command: Callable[..., int | None]) -> Callable[..., None]:
             click.echo("interrupted", err=True)
             sys.exit(130)
         except Exception as err:  # a bug of ours: still one line, unless --debug
-            if _debug:
+            if debug:
                 traceback.print_exc()
             click.echo(
                 f"error: unexpected {type(err).__name__}: {err} (rerun with --debug and report it)",
@@ -68,10 +71,10 @@ class _Cli(click.Group):
 @click.group("exposure-sync", cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="exposure-sync")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Keep dbt exposures in step with Looker dashboards."""
-    global _debug
-    _debug = debug
+    ctx.meta[_DEBUG] = debug
 
 
 def main() -> None:

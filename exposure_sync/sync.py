@@ -102,7 +102,7 @@ def plan_sync(
     manifest: Manifest,
     config: Config,
     output: Path,
-    previous: list[dict[str, Any]],
+    previous: list[ExposureEntry],
     command: str,
 ) -> SyncPlan:
     """Decide every dashboard's (and look's) fate and render the file `sync` would write."""
@@ -147,7 +147,7 @@ class _Planner:
         for name in sorted(set(self.config.connections) - used):
             self.lineage.notes.add(f"connections.{name}: no explore uses a connection of that name")
 
-    def plan(self, previous: list[dict[str, Any]], command: str) -> SyncPlan:
+    def plan(self, previous: list[ExposureEntry], command: str) -> SyncPlan:
         candidates = [c for item in self._items() if (c := self._consider(item)) is not None]
         names = assign_names(
             [_name_source(c.item, self.crawl) for c in candidates],
@@ -224,7 +224,7 @@ class _Planner:
             return NO_DEPENDENCY, ""
         return None, ""
 
-    def _gone(self, kind: str, previous: list[dict[str, Any]]) -> set[str]:
+    def _gone(self, kind: str, previous: list[ExposureEntry]) -> set[str]:
         """Ids whose previous entry may disappear: settled now, or no longer listed at all."""
         listed = (
             {d.id for d in self.crawl.dashboards} if kind == "dashboard" else set(self.crawl.looks)

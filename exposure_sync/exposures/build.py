@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from exposure_sync.config import Config, MaturityRule
@@ -142,23 +143,18 @@ def build_entry(
     name: str,
 ) -> ExposureEntry:
     """The `type: dashboard` entry for one dashboard (`name` from naming.assign_names)."""
-    path = folder_path(dashboard.folder_id, folders)
-    return ExposureEntry(
+    return _build(
+        dashboard,
+        _DASHBOARD,
+        depends_on,
+        folders,
+        users,
+        config,
+        web_url,
         name=name,
-        label=jinja_safe(dashboard.title.strip()),
-        type="dashboard",
-        url=f"{web_url.rstrip('/')}/dashboards/{dashboard.id}",
-        owner=choose_owner(dashboard.user_id, users, config.default_owner),
-        maturity=choose_maturity(
-            config.maturity_rules,
-            certified=dashboard.certified,
-            path=path,
-            view_count=dashboard.view_count,
-        ),
-        description=describe(dashboard.description, path),
-        depends_on=tuple(sorted(set(depends_on))),
-        tags=build_tags(config.tags),
-        meta=_meta(DASHBOARD_ID_KEY, dashboard.id, dashboard.folder_id, path),
+        description=dashboard.description,
+        certified=dashboard.certified,
+        view_count=dashboard.view_count,
     )
 
 
@@ -173,21 +169,62 @@ def build_look_entry(
     name: str,
 ) -> ExposureEntry:
     """The `type: analysis` entry for a look on its own (when looks are configured)."""
-    path = folder_path(look.folder_id, folders)
+    # looks have no description, certification or usage we read: only folder rules and the
+    # folder line set them apart
+    return _build(
+        look,
+        _LOOK,
+        depends_on,
+        folders,
+        users,
+        config,
+        web_url,
+        name=name,
+        description=None,
+        certified=False,
+        view_count=None,
+    )
+
+
+@dataclass(frozen=True)
+class _Kind:
+    type: str  # the entry's `type`
+    url_segment: str  # https://<looker>/<url_segment>/<id>
+    id_key: str  # the meta key holding the Looker id
+
+
+_DASHBOARD = _Kind("dashboard", "dashboards", DASHBOARD_ID_KEY)
+_LOOK = _Kind("analysis", "looks", LOOK_ID_KEY)
+
+
+def _build(
+    item: Dashboard | Look,
+    kind: _Kind,
+    depends_on: Iterable[str],
+    folders: Mapping[str, Folder],
+    users: Mapping[str, User],
+    config: Config,
+    web_url: str,
+    *,
+    name: str,
+    description: str | None,
+    certified: bool,
+    view_count: int | None,
+) -> ExposureEntry:
+    path = folder_path(item.folder_id, folders)
     return ExposureEntry(
         name=name,
-        label=jinja_safe(look.title.strip()),
-        type="analysis",
-        url=f"{web_url.rstrip('/')}/looks/{look.id}",
-        owner=choose_owner(look.user_id, users, config.default_owner),
-        # looks have no certification or usage we read: only folder rules can single them out
+        label=jinja_safe(item.title.strip()),
+        type=kind.type,
+        url=f"{web_url.rstrip('/')}/{kind.url_segment}/{item.id}",
+        owner=choose_owner(item.user_id, users, config.default_owner),
         maturity=choose_maturity(
-            config.maturity_rules, certified=False, path=path, view_count=None
+            config.maturity_rules, certified=certified, path=path, view_count=view_count
         ),
-        description=describe(None, path),
+        description=describe(description, path),
         depends_on=tuple(sorted(set(depends_on))),
         tags=build_tags(config.tags),
-        meta=_meta(LOOK_ID_KEY, look.id, look.folder_id, path),
+        meta=_meta(kind.id_key, item.id, item.folder_id, path),
     )
 
 

@@ -39,9 +39,6 @@ def meta_key(meta: Mapping[str, Any] | None) -> Key | None:
     return None
 
 
-def entry_key(entry: ExposureEntry | Mapping[str, Any]) -> Key | None:
-    """Key of an entry, or of an entry as read back from a generated file."""
-    if isinstance(entry, ExposureEntry):
-        return meta_key(entry.meta)
-    meta = entry.get("meta")
-    return meta_key(meta if isinstance(meta, Mapping) else None)
+def entry_key(entry: ExposureEntry) -> Key | None:
+    """The Looker content an entry describes, or None (not one of ours)."""
+    return meta_key(entry.meta)

@@ -21,6 +21,7 @@ from typing import Any
 from exposure_sync.errors import BadInputError
 from exposure_sync.exposures.entry import ExposureEntry
 from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
+from exposure_sync.exposures.write import as_entry
 from exposure_sync.looker.models import Dashboard, Folder, Look
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -129,11 +130,10 @@ def base_name(source: NameSource, template: str = DEFAULT_TEMPLATE) -> str:
 def previous_names(entries: Iterable[ExposureEntry | Mapping[str, Any]]) -> dict[Key, str]:
     """Key -> name of the entries in the existing generated file."""
     names: dict[Key, str] = {}
-    for entry in entries:
+    for entry in map(as_entry, entries):
         key = entry_key(entry)
-        name = entry.name if isinstance(entry, ExposureEntry) else entry.get("name")
-        if key is not None and isinstance(name, str):
-            names.setdefault(key, name)
+        if key is not None:
+            names.setdefault(key, entry.name)
     return names
 
 
@@ -142,14 +142,11 @@ def assign_names(
     template: str = DEFAULT_TEMPLATE,
     previous: Mapping[Key, str] | None = None,
     reserved: Iterable[str] = (),
-    *,
-    keep_previous: bool = True,
 ) -> dict[Key, str]:
     """Give every source a unique valid name.
 
     `previous`: key -> name from the existing generated file. `reserved`: names that are not
-    ours (hand-written exposures). With keep_previous=False, names follow the current titles
-    (a rename then shows as a removed and an added entry).
+    ours (hand-written exposures).
     """
     validate_template(template)
     previous = previous or {}
@@ -159,8 +156,7 @@ def assign_names(
     # Entries kept from the previous file (failed or gone dashboards) hold their names this run.
     taken.update(name for key, name in previous.items() if key not in current)
     names: dict[Key, str] = {}
-    if keep_previous:
-        _claim_previous(ordered, previous, taken, names)
+    _claim_previous(ordered, previous, taken, names)
     pending = [source for source in ordered if source.key not in names]
     _claim_new(pending, template, taken, names)
     return names

@@ -86,21 +86,6 @@ def table_relation(
     return Relation(database, schema, name)
 
 
-def parse_table_name(
-    name: str,
-    dialect: str | SqlDialect,
-    default_database: str | None = None,
-    default_schema: str | None = None,
-) -> Relation:
-    """A dotted, possibly quoted table name (e.g. dbt's relation_name) as a folded Relation."""
-    dia = as_dialect(dialect)
-    try:
-        table = exp.to_table(name, dialect=dia.sqlglot)
-    except SqlglotError as err:
-        raise SqlParseError(dia.name, _describe(err), name) from err
-    return table_relation(table, dia, default_database, default_schema)
-
-
 def _read_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
     for statement in statements:
         if isinstance(statement, exp.Drop | exp.Alter | exp.Command):
@@ -233,10 +218,6 @@ def _is_cte_reference(table: exp.Table) -> bool:
             return True
         node = node.parent
     return False
-
-
-def _key(table: exp.Table) -> tuple[str, ...]:
-    return tuple(part.name.lower() for part in table.parts)
 
 
 def _fold(part: exp.Expression, dialect: SqlDialect) -> str:

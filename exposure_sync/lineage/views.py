@@ -58,8 +58,8 @@ def join_table(explore: Explore, alias: str) -> tuple[str | None, str]:
 
 def query_field_names(query: Query) -> set[str]:
     """Every field name the query uses, dynamic fields' references included."""
-    names = {*query.fields, *query.filters, *query.pivots}
-    names |= {_strip_direction(sort) for sort in query.sorts}
+    # sorts are field names: decode.query_from_json drops " desc" / " asc"
+    names = {*query.fields, *query.filters, *query.sorts, *query.pivots}
     names |= set(_dynamic_field_references(query.dynamic_fields))
     return names
 
@@ -128,13 +128,6 @@ def _references(sql: str | None) -> Iterator[str]:
 
 def _alias(field_name: str) -> str:
     return field_name.split(".", 1)[0] if "." in field_name else ""
-
-
-def _strip_direction(sort: str) -> str:
-    words = sort.split()
-    if len(words) > 1 and words[-1].lower() in ("desc", "asc"):
-        words = words[:-1]
-    return " ".join(words)
 
 
 def _dynamic_field_references(dynamic_fields: str | None) -> Iterator[str]:

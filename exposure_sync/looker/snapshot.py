@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 import types
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.files import atomic_write
 from exposure_sync.looker.decode_content import id_sort_key
 from exposure_sync.looker.models import (
     Connection,
@@ -66,20 +65,10 @@ def crawl_to_json(crawl: Crawl) -> dict[str, Any]:
 
 def save_crawl(crawl: Crawl, path: str | Path) -> None:
     """Write the snapshot atomically (temporary file in the same directory, then rename)."""
-    path = Path(path)
     text = json.dumps(crawl_to_json(crawl), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        atomic_write(path, text)
     except OSError as err:
-        raise BadInputError(f"{path}: cannot write the snapshot ({err.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise BadInputError(f"{path}: cannot write the snapshot ({err.strerror})") from None
 
 

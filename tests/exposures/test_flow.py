@@ -62,5 +62,5 @@ def test_two_runs(tmp_path):
     assert result.added == ("product_funnel_4",)
     assert result.changed == ("product_funnel_1",)  # kept its name; label changed
     assert result.removed == ("stock_3",)
-    names = [e["name"] for e in read_generated(path)]
+    names = [e.name for e in read_generated(path)]
     assert names == ["orders_2", "product_funnel_1", "product_funnel_4"]

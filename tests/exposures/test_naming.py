@@ -139,8 +139,6 @@ def test_renamed_dashboard_keeps_its_previous_name():
     previous = {dashboard_key("1"): "product_funnel_1"}
     names = assign_names([source("1", "Checkout funnel")], previous=previous)
     assert names[dashboard_key("1")] == "product_funnel_1"
-    renamed = assign_names([source("1", "Checkout funnel")], previous=previous, keep_previous=False)
-    assert renamed[dashboard_key("1")] == "checkout_funnel_1"
 
 
 def test_previous_name_now_hand_written_moves_away():

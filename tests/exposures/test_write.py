@@ -13,7 +13,6 @@ from exposure_sync.exposures.keys import dashboard_key, look_key
 from exposure_sync.exposures.write import (
     ENTRY_KEYS,
     HEADER,
-    entry_from_dict,
     merge_entries,
     read_generated,
     render_exposures,
@@ -89,7 +88,7 @@ def test_round_trip_through_the_file_is_byte_identical(tmp_path):
     path = tmp_path / "looker.yml"
     text = render_exposures(ENTRIES, COMMAND)
     write_if_changed(path, text)
-    again = render_exposures([entry_from_dict(d) for d in read_generated(path)], COMMAND)
+    again = render_exposures(read_generated(path), COMMAND)
     assert again == text
 
 
@@ -157,7 +156,7 @@ def test_changed_text_replaces_the_file_and_keeps_its_mode(tmp_path):
     write_if_changed(path, render_exposures(ENTRIES))
     path.chmod(0o640)
     assert write_if_changed(path, render_exposures(ENTRIES[:2])) is True
-    assert [e["name"] for e in read_generated(path)] == ["dash_1", "dash_2"]
+    assert [e.name for e in read_generated(path)] == ["dash_1", "dash_2"]
     assert path.stat().st_mode & 0o777 == 0o640
     assert os.listdir(tmp_path) == ["looker.yml"]
 

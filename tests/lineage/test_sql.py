@@ -6,7 +6,7 @@ import pytest
 
 from exposure_sync.errors import ExposureSyncError
 from exposure_sync.lineage.relation import Relation
-from exposure_sync.lineage.sql import SqlParseError, parse_table_name, relations_in_sql
+from exposure_sync.lineage.sql import SqlParseError, relations_in_sql
 
 
 def rel(text: str) -> Relation:
@@ -285,23 +285,6 @@ def test_unparseable_sql_raises_one_line_error(dialect: str, sql: str) -> None:
     assert "\n" not in str(err.value)
     assert "<Token" not in str(err.value)
     assert err.value.sql == sql
-
-
-# --- dbt relation names --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("dialect", "name", "expected"),
-    [
-        ("duckdb", '"greenery"."analytics"."fact_orders"', "greenery.analytics.fact_orders"),
-        ("snowflake", "ANALYTICS.dbt_anique.fact_orders", "ANALYTICS.DBT_ANIQUE.FACT_ORDERS"),
-        ("snowflake", '"ANALYTICS"."dbt"."Orders"', "ANALYTICS.dbt.Orders"),
-        ("bigquery_standard_sql", "`my-project`.`jaffle`.`orders`", "my-project.jaffle.orders"),
-        ("postgres", "analytics.orders", "db.analytics.orders"),
-    ],
-)
-def test_parse_table_name(dialect: str, name: str, expected: str) -> None:
-    assert parse_table_name(name, dialect, "db", "public") == rel(expected)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from typing import Any
 
 _TOKEN = re.compile(r"(\{%-?.*?-?%\}|\{\{-?.*?-?\}\})", re.S)
 _CONSTANT = re.compile(r"@\{\s*(\w+)\s*\}")
+_FIRST_JOINER = re.compile(r" (and|or) ")
 _OPS = ("==", "!=", "<>", ">=", "<=", ">", "<", " contains ")
 
 
@@ -146,11 +147,13 @@ def _apply_filter(value: Any, spec: str, env: Mapping[str, Any]) -> Any:
 
 
 def _condition(cond: str, env: Mapping[str, Any]) -> bool:
-    for joiner in (" or ", " and "):
-        if joiner in cond:
-            left, _, right = cond.partition(joiner)
-            a, b = _condition(left, env), _condition(right, env)
-            return (a or b) if joiner == " or " else (a and b)
+    # Liquid's `and` / `or` have no precedence and group from the right:
+    # `a and b or c` is `a and (b or c)`. So split at the first joiner, whichever it is.
+    joiner = _FIRST_JOINER.search(cond)
+    if joiner is not None:
+        left = _condition(cond[: joiner.start()], env)
+        right = _condition(cond[joiner.end() :], env)
+        return (left or right) if joiner.group(1) == "or" else (left and right)
     for op in _OPS:
         if op in cond:
             left, _, right = cond.partition(op)

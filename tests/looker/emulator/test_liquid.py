@@ -32,3 +32,19 @@ def test_render(text: str, expected: str) -> None:
 
 def test_constants() -> None:
     assert render_constants("@{a}.@{ b }.@{c}", {"a": "x", "b": "y"}) == "x.y.@{c}"
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        # Liquid has no and/or precedence and groups from the right: a and (b or c)
+        ("false and false or true", "no"),
+        ("_user_attributes['region'] == 'us' and a or _model._name == 'shop'", "no"),
+        ("true and false or true", "yes"),
+        ("true or false and false", "yes"),
+        ("false or true and false", "no"),
+    ],
+)
+def test_and_or_group_from_the_right(condition: str, expected: str) -> None:
+    text = "{% if " + condition + " %}yes{% else %}no{% endif %}"
+    assert render_liquid(text, ENV) == expected
