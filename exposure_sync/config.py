@@ -130,7 +130,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     for key, value in raw.items():
         if key not in known:
             raise BadInputError(
-                f"{source}: unknown key '{key}'; see config/reference.yml for the keys"
+                f"{source}: unknown key '{key}'; "
+                "see the README's Configuration section for the keys"
             )
         if value is None:  # `key: null` (or an empty key) means the default
             continue

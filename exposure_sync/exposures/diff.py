@@ -36,8 +36,8 @@ def diff_files(old_text: str | None, new_text: str, path: str | Path) -> DiffRes
         difflib.unified_diff(
             old_text.splitlines(keepends=True),
             new_text.splitlines(keepends=True),
-            fromfile=f"a/{path}" if old_text else "/dev/null",
-            tofile=f"b/{path}",
+            fromfile=f"a/{path.lstrip('/')}" if old_text else "/dev/null",
+            tofile=f"b/{path.lstrip('/')}",
         )
     )
     summary = _summary(path, added, changed, removed, bool(unified))

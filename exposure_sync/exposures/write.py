@@ -152,7 +152,7 @@ def has_header(text: str) -> bool:
 def refusal(path: str | Path) -> BadInputError:
     return BadInputError(
         f"refusing to overwrite {path}: it has no exposure-sync header; "
-        "move your hand-written exposures to another file or delete it"
+        "check --output, or move the hand-written exposures in it to another file"
     )
 
 

@@ -114,7 +114,7 @@ def test_headerless_file_is_refused_and_left_alone(tmp_path):
     stat = path.stat()
     with pytest.raises(BadInputError, match="refusing to overwrite .*exposures.yml: it has no"):
         read_generated(path)
-    with pytest.raises(BadInputError, match="hand-written exposures to another file"):
+    with pytest.raises(BadInputError, match="check --output, or move the hand-written exposures"):
         write_if_changed(path, render_exposures(ENTRIES))
     assert path.read_bytes() == original
     assert path.stat().st_mtime_ns == stat.st_mtime_ns

@@ -35,6 +35,8 @@ def serve_forever(
         for name, value in server.env().items():
             print(f"{name}={value}", file=out)
         out.flush()
+        # stderr, so that `exposure-sync emulator > env-file` keeps the file to the settings
+        print(f"serving Looker API 4.0 at {server.base_url}; Ctrl-C to stop", file=sys.stderr)
         (stop or threading.Event()).wait()
     except KeyboardInterrupt:
         pass

@@ -44,7 +44,8 @@ def test_prints_settings_serves_and_exits_quietly_on_ctrl_c() -> None:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
-    assert out == "" and err == ""
+    # stdout holds only the settings; one line on stderr says where it served, nothing more
+    assert out == "" and err == f"serving Looker API 4.0 at {base}; Ctrl-C to stop\n"
 
 
 def test_bad_instance_exits_2_with_one_line() -> None:
