@@ -177,7 +177,12 @@ def check(**options: Any) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to save what was read from Looker (JSON, no secrets).",
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The configuration you sync with: it decides which generated SQL the crawl fetches.",
+)
 @_looker_options()[0]
 @_looker_options()[1]
 @_friendly_errors
