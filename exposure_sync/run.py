@@ -64,23 +64,33 @@ def _diff(plan: SyncPlan, output: Path, old_text: str | None, output_format: str
     result = diff_files(old_text, plan.text, output)
     if output_format == "text":
         click.echo(result.unified, nl=False)
-    _print_report(plan.report, output_format, summary=result.summary, diff=result)
+    summary = result.summary
+    if plan.report.failures:
+        incomplete = f"{_incomplete(plan.report)}; entries of what failed are kept"
+        summary = incomplete + (f"\n{summary}" if result.has_changes else "")
+    _print_report(plan.report, output_format, summary=summary, diff=result)
     return _exit_code(plan.report, EXIT_CHANGES if result.has_changes else EXIT_OK)
 
 
 def _check(plan: SyncPlan, output: Path, old_text: str | None, output_format: str) -> int:
-    stale = old_text != plan.text
     failures = plan.report.failures
+    stale = old_text != plan.text
+    # with failures the verdict rests on an incomplete crawl: say "unknown", never "up to date"
+    state = "unknown" if failures else "stale" if stale else "up to date"
     if output_format == "json":
-        click.echo(json.dumps({"output": str(output), "stale": stale, "failures": failures}))
-    elif failures:
-        # the verdict would rest on an incomplete crawl: say so rather than "up to date"
-        click.echo(f"{output}: unknown, {len(failures)} Looker item(s) could not be read")
+        verdict = {"output": str(output), "state": state, "stale": None if failures else stale}
+        click.echo(json.dumps({**verdict, "failures": failures}))
+    else:
+        hint = {"stale": "stale: run `exposure-sync sync`", "unknown": _incomplete(plan.report)}
+        click.echo(f"{output}: {hint.get(state, state)}")
         for failure in failures:
             click.echo(f"  FAILED {failure}", err=True)
-    else:
-        click.echo(f"{output}: {'stale: run `exposure-sync sync`' if stale else 'up to date'}")
     return _exit_code(plan.report, EXIT_CHANGES if stale else EXIT_OK)
+
+
+def _incomplete(report: SyncReport) -> str:
+    count = len(report.failures)
+    return f"unknown, {count} failure{'s' if count != 1 else ''} while reading Looker"
 
 
 def run_crawl(

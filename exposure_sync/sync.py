@@ -46,7 +46,7 @@ EXCLUDED = "excluded by include_folders/exclude_folders"
 NO_DEPENDENCY = "no dbt dependency"
 HAND_WRITTEN = "covered by a hand-written exposure"
 ON_A_DASHBOARD = "look used on a dashboard (the dashboard's entry covers it)"
-FAILED = "Looker request failed; previous entry kept"
+NOT_SETTLED = "not read completely; previous entry kept"
 
 
 @dataclass(frozen=True)
@@ -176,24 +176,32 @@ class _Planner:
         return items
 
     def _consider(self, item: Item) -> _Candidate | None:
+        """The item's entry-to-be, or None with the reason recorded.
+
+        Order matters: what Looker says of the item itself (deleted, folder, covered by a
+        hand-written exposure) settles it whatever its lineage; only then can incomplete
+        lineage keep an entry, and only complete lineage can say "no dbt dependency".
+        """
         kind = _kind(item)
         if item.id in self.failed[kind]:
-            self.report.skipped.append(Skipped(kind, item.id, item.title, FAILED))
+            self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED))
             return None
         root = _root(item)
-        incomplete = self.lineage.incomplete_reason(root)
-        if incomplete is not None:
-            # not settled: keep the previous entry, and the run exits 3
-            self.failed[kind].add(item.id)
-            self._incomplete.append(f"{kind} {item.id}: {incomplete}")
-            self.report.skipped.append(Skipped(kind, item.id, item.title, FAILED, incomplete))
-            return None
         for relation in self.lineage.unbuilt_relations(root):
             self._unbuilt[str(relation)].add(item.id)
         for explore in self.lineage.missing_explores(root):
             self._missing[explore].add(item.id)
+        if not item.deleted and not self._folder_known(item.folder_id):
+            # without its folder path, include/exclude and personal rules cannot be applied
+            return self._keep(item, f"its folder {item.folder_id} could not be read")
         reason, detail = self._skip_reason(item)
-        if reason:
+        if reason is None:
+            incomplete = self.lineage.incomplete_reason(root)
+            if incomplete is not None:
+                return self._keep(item, incomplete)
+            if not self.lineage.dbt_nodes(root):
+                reason = NO_DEPENDENCY
+        if reason is not None:
             self.report.skipped.append(Skipped(kind, item.id, item.title, reason, detail))
             self.settled[kind].add(item.id)
             return None
@@ -202,7 +210,26 @@ class _Planner:
         }
         return _Candidate(item, sorted(depends_on))
 
+    def _keep(self, item: Item, why: str) -> None:
+        """Not settled: the previous entry stays, and the run exits 3."""
+        kind = _kind(item)
+        self.failed[kind].add(item.id)
+        self._incomplete.append(f"{kind} {item.id}: {why}")
+        self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED, why))
+
+    def _folder_known(self, folder_id: str | None) -> bool:
+        """The folder and all its parents were read (a dashboard without a folder is fine)."""
+        seen: set[str] = set()
+        while folder_id is not None and folder_id not in seen:
+            seen.add(folder_id)
+            folder = self.crawl.folders.get(folder_id)
+            if folder is None:
+                return False
+            folder_id = folder.parent_id
+        return True
+
     def _skip_reason(self, item: Item) -> tuple[str | None, str]:
+        """Why Looker's own facts leave the item without an entry (lineage aside)."""
         if item.deleted:
             return DELETED, ""
         if isinstance(item, Look) and item.id in self.looks_on_dashboards:
@@ -220,8 +247,6 @@ class _Planner:
         )
         if covering is not None:
             return HAND_WRITTEN, covering.name
-        if not self.lineage.dbt_nodes(_root(item)):
-            return NO_DEPENDENCY, ""
         return None, ""
 
     def _gone(self, kind: str, previous: list[ExposureEntry]) -> set[str]:
@@ -260,9 +285,13 @@ class _Planner:
         report.unbuilt = {rel: _sorted_ids(ids) for rel, ids in sorted(self._unbuilt.items())}
         report.missing_explores = {e: _sorted_ids(ids) for e, ids in sorted(self._missing.items())}
         report.kept_previous = [f"{kind} {i}" for kind, i in kept]
-        report.failures = sorted(
-            [f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures] + self._incomplete
-        )
+        failures = [
+            f"{f.kind} {f.id}: {f.reason}"
+            for f in self.crawl.failures
+            # a connection the config fully describes cost nothing
+            if f.kind != "connection" or f.id in self.lineage.failed_connections
+        ]
+        report.failures = sorted(failures + self._incomplete)
         report.notes = sorted(self.lineage.notes)
 
 

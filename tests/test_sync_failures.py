@@ -4,6 +4,7 @@ previous entries, the run names them and exits 3, every other entry is as a clea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,9 @@ def failing_sync(emulator, manifest: Path, start: Path, tmp_path: Path, always_f
     output.write_bytes(start.read_bytes())
     emulator.set_faults(FaultConfig(always_fail=always_fail))
     try:
-        code, out = sync(manifest, output, "--format", "json")
+        code, out = sync(
+            manifest, output, "--format", "json", config=settings_file(tmp_path, retries=1)
+        )
     finally:
         emulator.set_faults(None)
     return code, out, output
@@ -97,3 +100,97 @@ def test_a_hard_deleted_dashboard_loses_its_entry(emulator, greenery_manifest, c
         emulator.instance.content.dashboards["2"] = saved
     assert code == 0, out
     assert set(entries(clean)) - set(entries(output)) == {"2"}
+
+
+def run(command: str, manifest: Path, output: Path, config: Path, *extra: str):
+    args = [command, "--manifest", str(manifest), "--output", str(output), "--config", str(config)]
+    return CliRunner().invoke(cli, [*args, *extra])
+
+
+def settings_file(tmp_path: Path, **changes) -> Path:
+    settings = yaml.safe_load(CONFIG.read_text())
+    settings.pop("output")
+    path = tmp_path / "exposure-sync.yml"
+    path.write_text(yaml.safe_dump({**settings, **changes}))
+    return path
+
+
+def test_what_looker_settles_is_settled_even_when_lineage_fails(
+    emulator, greenery_manifest, clean: Path, tmp_path: Path
+):
+    """Excluded dashboards lose their entries whatever else failed; the rest are kept."""
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    config = settings_file(tmp_path, exclude_folders=["Shared/Operations/**"], retries=1)
+    emulator.set_faults(FaultConfig(always_fail={"/connections/*": "500"}))
+    try:
+        result = run("sync", greenery_manifest, output, config)
+    finally:
+        emulator.set_faults(None)
+    assert result.exit_code == 3, result.output
+    before, after = entries(clean), entries(output)
+    operations = {
+        i for i, e in before.items() if e["meta"]["looker_folder"].startswith("Shared/Operations")
+    }
+    assert operations and set(after) == set(before) - operations
+    assert all(after[i] == before[i] for i in after)
+    assert "dashboard 1:" not in result.output  # covered by the hand-written exposure: settled
+
+
+def test_a_crawl_without_folders_deletes_nothing(emulator, greenery_manifest, clean, tmp_path):
+    """Folder rules cannot be applied without folders: entries stay, the run exits 3."""
+    snapshot = tmp_path / "crawl.json"
+    assert (
+        CliRunner()
+        .invoke(cli, ["crawl", "--out", str(snapshot), "--config", str(CONFIG)])
+        .exit_code
+        == 0
+    )
+    raw = json.loads(snapshot.read_text())
+    raw["folders"] = []
+    snapshot.write_text(json.dumps(raw))
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    config = settings_file(tmp_path, include_folders=["Shared/Product/**"])
+    result = run("sync", greenery_manifest, output, config, "--from-snapshot", str(snapshot))
+    assert result.exit_code == 3, result.output
+    assert output.read_bytes() == clean.read_bytes()
+
+
+def test_a_connection_the_config_describes_fully_may_fail(
+    emulator, greenery_manifest, clean, tmp_path
+):
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    described = {"dialect": "duckdb", "database": "greenery", "schema": "analytics"}
+    config = settings_file(tmp_path, connections={"greenery_duckdb": described}, retries=1)
+    emulator.set_faults(FaultConfig(always_fail={"/connections/*": "500"}))
+    try:
+        result = run("sync", greenery_manifest, output, config)
+    finally:
+        emulator.set_faults(None)
+    assert result.exit_code == 0, result.output
+    assert output.read_bytes() == clean.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["check", "diff"])
+def test_check_and_diff_never_say_up_to_date_when_requests_failed(
+    emulator, greenery_manifest, clean, tmp_path, command
+):
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    emulator.set_faults(FaultConfig(always_fail={"/lookml_models/*/explores/orders": "500"}))
+    try:
+        fast = settings_file(tmp_path, retries=1)  # failures are certain: do not wait for them
+        text = run(command, greenery_manifest, output, fast)
+        as_json = run(command, greenery_manifest, output, fast, "--format", "json")
+    finally:
+        emulator.set_faults(None)
+    assert text.exit_code == as_json.exit_code == 3
+    assert "up to date" not in text.output and "unknown" in text.output
+    report = json.loads(as_json.stdout[as_json.stdout.index("{") :])
+    assert report["failures"]
+    if command == "check":
+        assert report["state"] == "unknown" and report["stale"] is None
+    else:
+        assert report["summary"].startswith("unknown")

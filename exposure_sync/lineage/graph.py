@@ -55,6 +55,8 @@ class Lineage:
     queries_needing_sql: set[str] = field(default_factory=set)
     # query node -> why its dependencies are not all known; such a dashboard is not settled
     incomplete: dict[Node, str] = field(default_factory=dict)
+    # connections Looker would not describe and the config does not fully replace
+    failed_connections: set[str] = field(default_factory=set)
 
     def incomplete_reason(self, root: Node) -> str | None:
         """Why the root's dependencies are not all known (None: they are)."""
@@ -115,8 +117,13 @@ class LineageBuilder:
         self.lineage = Lineage(nx.DiGraph())
         self._view_tables = _view_tables_by_model(crawl.explores.values())
         self._contexts: dict[tuple[str, str], ResolveContext] = {}
-        self._failed_connections = {f.id for f in crawl.failures if f.kind == "connection"}
-        self._views_done: dict[tuple[Node, str | None], bool] = {}
+        # connections Looker would not describe, unless the config says all lineage needs
+        self.lineage.failed_connections = {
+            f.id
+            for f in crawl.failures
+            if f.kind == "connection" and not _configured_fully(config, f.id)
+        }
+        self._views_done: dict[Node, bool] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -163,7 +170,7 @@ class LineageBuilder:
             graph.add_edge(query_key, ("missing_explore", query.model, query.explore))
             return
         graph.add_edge(query_key, ("explore", explore.model, explore.name))
-        if explore.connection_name in self._failed_connections:
+        if explore.connection_name in self.lineage.failed_connections:
             self.lineage.incomplete[query_key] = (
                 f"Looker connection {explore.connection_name} could not be read"
             )
@@ -172,7 +179,9 @@ class LineageBuilder:
         needs_sql = False
         for alias in sorted(self._aliases(explore, query)):
             sql_table_name, view_name = join_table(explore, alias)
-            view_key: Node = ("view", explore.model, view_name)
+            # one view may sit on different tables in different explores (a join's or an
+            # explore's own sql_table_name): the table text is part of the node
+            view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
             graph.add_edge(query_key, view_key)
             needs_sql |= self._expand_view(view_key, sql_table_name, context)
         if needs_sql:
@@ -183,16 +192,14 @@ class LineageBuilder:
     ) -> bool:
         """Resolve a view to its relations once (thousands of queries share a few hundred
         views, and each resolution is a sqlglot parse); True when it needs generated SQL."""
-        if view_key in self._views_done:
-            return self._views_done[view_key]
-        resolution = resolve_sql_table_name(sql_table_name, context)
-        self.lineage.notes.update(
-            f"view {view_key[1]}.{view_key[2]}: {n}" for n in resolution.notes
-        )
-        for relation in resolution.relations:
-            self._add_relation(view_key, relation, context)
-        self._views_done[view_key] = resolution.needs_generated_sql
-        return resolution.needs_generated_sql
+        if view_key not in self._views_done:
+            resolution = resolve_sql_table_name(sql_table_name, context)
+            where = f"view {view_key[1]}.{view_key[2]}"
+            self.lineage.notes.update(f"{where}: {note}" for note in resolution.notes)
+            for relation in resolution.relations:
+                self._add_relation(view_key, relation, context)
+            self._views_done[view_key] = resolution.needs_generated_sql
+        return self._views_done[view_key]
 
     def _aliases(self, explore: Explore, query: Query) -> set[str]:
         return views_needed(explore, query, self.config.granularity)
@@ -251,6 +258,11 @@ class LineageBuilder:
         elif match.ambiguous:
             graph.nodes[relation_key]["ambiguous"] = True
             names = ", ".join(sorted(n.unique_id for n in match.ambiguous))
+            # a dbt node is read, we cannot tell which: keep the entry rather than guess
+            self.lineage.incomplete[relation_key] = (
+                f"relation {relation} matches several dbt nodes ({names}); set "
+                "connections.<name>.schema, database_map or schema_map to tell them apart"
+            )
             self.lineage.notes.add(
                 f"relation {relation} matches several dbt nodes ({names}); "
                 "set database_map/schema_map or connection defaults to tell them apart"
@@ -276,6 +288,12 @@ class LineageBuilder:
                 explore.connection_name,
             )
         return self._contexts[key]
+
+
+def _configured_fully(config: Config, connection_name: str) -> bool:
+    """The config gives what lineage takes from a connection: dialect, database, schema."""
+    settings = config.connections.get(connection_name)
+    return bool(settings and settings.dialect and settings.database and settings.schema)
 
 
 def _view_tables_by_model(explores: Iterable[Explore | None]) -> dict[str, dict[str, str | None]]:

@@ -22,7 +22,7 @@ from exposure_sync.dbt.models import Manifest
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
 from exposure_sync.looker.models import Crawl
 from exposure_sync.looker.snapshot import load_crawl
-from exposure_sync.sync import NO_DEPENDENCY, plan_sync
+from exposure_sync.sync import NOT_SETTLED, plan_sync
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lineage"
 CRAWLS = FIXTURES / "crawls"
@@ -124,7 +124,8 @@ def test_extended_and_refined_explores_resolve_to_the_right_relations(manifest: 
 def test_an_ambiguous_relation_is_not_reported_as_unbuilt(manifest: Manifest) -> None:
     """The connection has no default schema and the view reads `dim_users`: both
     shop.analytics.dim_users and shop.archive.dim_users fit. dbt builds it (one of them), so
-    it is not "not built by dbt"; the run names the ambiguity instead of guessing."""
+    it is not "not built by dbt"; the run names the ambiguity instead of guessing, and keeps the
+    dashboard's previous entry (its lineage is incomplete, not empty)."""
     ambiguous = crawl("ambiguous_relation")
     lineage = build_lineage(ambiguous, config(), manifest)
     root = dashboard_node("1")
@@ -137,7 +138,9 @@ def test_an_ambiguous_relation_is_not_reported_as_unbuilt(manifest: Manifest) ->
     ), lineage.notes
     plan = plan_sync(ambiguous, manifest, config(), Path("exposures.yml"), [], "test")
     assert plan.report.unbuilt == {}
-    assert [(s.id, s.reason) for s in plan.report.skipped] == [("1", NO_DEPENDENCY)]
+    assert [(s.id, s.reason) for s in plan.report.skipped] == [("1", NOT_SETTLED)]
+    assert "matches several dbt nodes" in plan.report.skipped[0].detail
+    assert plan.report.failures  # the run exits 3
 
 
 # --- --granularity explore --------------------------------------------------------------------
