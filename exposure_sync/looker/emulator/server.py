@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from . import resources as res
@@ -45,6 +45,9 @@ from .sql import UnknownExploreError, generate_sql
 
 API_PREFIX = "/api/4.0"
 DOC_URL = "https://cloud.google.com/looker/docs/reference/looker-api/latest"
+
+
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -364,6 +367,13 @@ def _error(status: int, message: str) -> Reply:
     return Reply(status, _error_body(message))
 
 
+def _found(value: T | None) -> T:
+    """The looked-up item, or Looker's 404 when there is none."""
+    if value is None:
+        raise not_found()
+    return value
+
+
 def ok(body: Any) -> Reply:
     return Reply(200, body)
 
@@ -489,9 +499,7 @@ def _search_dashboards(s: EmulatorServer, c: Call) -> Reply:
 
 
 def _dashboard(s: EmulatorServer, dashboard_id: str) -> Any:
-    dash = _content(s).dashboards.get(dashboard_id)
-    if dash is None:
-        raise not_found()
+    dash = _found(_content(s).dashboards.get(dashboard_id))
     return dash
 
 
@@ -524,16 +532,12 @@ def _search_looks(s: EmulatorServer, c: Call) -> Reply:
 @route("GET", "/looks/{look_id}", "look")
 def _get_look(s: EmulatorServer, c: Call) -> Reply:
     content = _content(s)
-    look = content.looks.get(c.args[0])
-    if look is None:
-        raise not_found()
+    look = _found(content.looks.get(c.args[0]))
     return ok(res.look_with_query(content, look))
 
 
 def _query(s: EmulatorServer, query_id: str) -> Any:
-    query = _content(s).queries.get(query_id)
-    if query is None:
-        raise not_found()
+    query = _found(_content(s).queries.get(query_id))
     return query
 
 
@@ -564,9 +568,7 @@ def _run_query(s: EmulatorServer, c: Call) -> Reply:
 @route("GET", "/merge_queries/{merge_query_id}", "merge_query")
 def _merge_query(s: EmulatorServer, c: Call) -> Reply:
     content = _content(s)
-    merge = content.merges.get(c.args[0])
-    if merge is None:
-        raise not_found()
+    merge = _found(content.merges.get(c.args[0]))
     return ok(res.merge_query(content, merge))
 
 
@@ -580,17 +582,13 @@ def _all_models(s: EmulatorServer, c: Call) -> Reply:
 @route("GET", "/lookml_models/{lookml_model_name}", "lookml_model")
 def _model(s: EmulatorServer, c: Call) -> Reply:
     project = s.instance.project
-    model = project.models.get(c.args[0])
-    if model is None:
-        raise not_found()
+    model = _found(project.models.get(c.args[0]))
     return ok(res.lookml_model(model, project.name))
 
 
 @route("GET", "/lookml_models/{lookml_model_name}/explores/{explore_name}", "lookml_model_explore")
 def _explore(s: EmulatorServer, c: Call) -> Reply:
-    body = s.instance.explore_json(c.args[0], c.args[1])
-    if body is None:
-        raise not_found()
+    body = _found(s.instance.explore_json(c.args[0], c.args[1]))
     return ok(body)
 
 
@@ -603,9 +601,7 @@ def _all_folders(s: EmulatorServer, c: Call) -> Reply:
 @route("GET", "/folders/{folder_id}", "folder")
 def _folder(s: EmulatorServer, c: Call) -> Reply:
     content = _content(s)
-    folder = content.folders.get(c.args[0])
-    if folder is None:
-        raise not_found()
+    folder = _found(content.folders.get(c.args[0]))
     return ok(res.folder_full(content, folder))
 
 
@@ -622,9 +618,7 @@ def _all_users(s: EmulatorServer, c: Call) -> Reply:
 @route("GET", "/users/{user_id}", "user")
 def _user(s: EmulatorServer, c: Call) -> Reply:
     content = _content(s)
-    user = content.users.get(c.args[0])
-    if user is None:
-        raise not_found()
+    user = _found(content.users.get(c.args[0]))
     return ok(res.user(content, user))
 
 
@@ -635,7 +629,5 @@ def _all_connections(s: EmulatorServer, c: Call) -> Reply:
 
 @route("GET", "/connections/{connection_name}", "connection")
 def _connection(s: EmulatorServer, c: Call) -> Reply:
-    conn = _content(s).connections.get(c.args[0])
-    if conn is None:
-        raise not_found()
+    conn = _found(_content(s).connections.get(c.args[0]))
     return ok(res.connection(conn))
