@@ -194,3 +194,17 @@ def test_check_and_diff_never_say_up_to_date_when_requests_failed(
         assert report["state"] == "unknown" and report["stale"] is None
     else:
         assert report["summary"].startswith("unknown")
+
+
+def test_a_dashboard_the_search_missed_keeps_its_entry(
+    emulator, greenery_manifest, clean, tmp_path
+):
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    emulator.set_faults(FaultConfig(search_misses=frozenset({"2"})))
+    try:
+        code, out = sync(greenery_manifest, output)
+    finally:
+        emulator.set_faults(None)
+    assert code == 3 and "dashboard 2" in out
+    assert output.read_bytes() == clean.read_bytes()

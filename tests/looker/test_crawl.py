@@ -164,6 +164,16 @@ def test_lookml_dashboard_that_always_fails_is_a_failure(emulator: EmulatorServe
     assert len(result.dashboards) == LIVE + DELETED + 1
 
 
+def test_a_dashboard_the_search_missed_is_a_failure_not_gone(emulator: EmulatorServer) -> None:
+    """Offset paging can skip a row when dashboards come and go; /dashboards still lists it."""
+    emulator.set_faults(FaultConfig(search_misses=frozenset({"3"})))
+    result = run()
+    assert [(f.kind, f.id) for f in result.failures] == [("dashboard", "3")]
+    missed = next(d for d in result.dashboards if d.id == "3")
+    assert (missed.deleted, missed.tiles) == (False, ())  # listed, so not gone
+    assert len(result.dashboards) == LIVE + DELETED + 1
+
+
 def test_merge_that_always_fails_fails_its_dashboard(emulator: EmulatorServer) -> None:
     clean = run()
     merge_id = clean.dashboards[0].tiles[2].merge_result_id

@@ -28,6 +28,8 @@ class FaultConfig:
     - `always_fail` maps a path glob (`/dashboards/7`, `/lookml_models/*/explores/orders`) to a
       kind: every matching request fails so, whatever the rate.
     - `exempt` lists operation ids (`login`, ...) never failed by `fault_rate`.
+    - `search_misses` lists dashboard ids `/dashboards/search` leaves out while `/dashboards`
+      still lists them, as offset paging does when dashboards come and go during a crawl.
     """
 
     latency_ms: float = 0.0
@@ -38,6 +40,7 @@ class FaultConfig:
     retry_after_s: int = 1
     always_fail: dict[str, str] = field(default_factory=dict)
     exempt: frozenset[str] = frozenset()
+    search_misses: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -493,14 +493,16 @@ def _all_dashboards(s: EmulatorServer, c: Call) -> Reply:
 @route("GET", "/dashboards/search", "search_dashboards")
 def _search_dashboards(s: EmulatorServer, c: Call) -> Reply:
     content = _content(s)
-    user_defined = (d for d in content.dashboards.values() if not d.is_lookml)
+    misses = s.faults.config.search_misses
+    user_defined = (
+        d for d in content.dashboards.values() if not d.is_lookml and d.id not in misses
+    )
     found = search(user_defined, c.params, DASHBOARD_SEARCH)
     return ok([res.dashboard(content, d) for d in found])
 
 
 def _dashboard(s: EmulatorServer, dashboard_id: str) -> Any:
-    dash = _found(_content(s).dashboards.get(dashboard_id))
-    return dash
+    return _found(_content(s).dashboards.get(dashboard_id))
 
 
 @route("GET", "/dashboards/{dashboard_id}", "dashboard")
