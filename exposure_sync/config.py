@@ -51,6 +51,9 @@ class Config:
     include_personal_folders: bool = False
     include_looks: bool = False
     granularity: str = "query"  # or "explore"
+    # "explores": merged-results tiles at explore granularity, from what the dashboard tells
+    # (no calls); "queries": read each merge and its source queries (1 + sources calls each)
+    merged_results: str = "explores"
     concurrency: int = 8
     retries: int = 5
     # LookML substitutions
@@ -77,6 +80,7 @@ _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "include_personal_folders": bool,
     "include_looks": bool,
     "granularity": str,
+    "merged_results": str,
     "concurrency": int,
     "retries": int,
     "lookml_manifest": str,
@@ -139,6 +143,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     config = Config(**values)
     if config.granularity not in ("query", "explore"):
         raise BadInputError(f"{source}: 'granularity' must be 'query' or 'explore'")
+    if config.merged_results not in ("explores", "queries"):
+        raise BadInputError(f"{source}: 'merged_results' must be 'explores' or 'queries'")
     if config.concurrency < 1 or config.retries < 0:
         raise BadInputError(f"{source}: 'concurrency' must be >= 1 and 'retries' >= 0")
     return config

@@ -112,10 +112,16 @@ def read_looker(config: Config, looker_ini: Path | None, section: str | None) ->
     client = LookerClient.from_config(config, looker_ini, section)
     try:
         crawl = crawl_looker(client, config)
-        wanted = build_lineage(crawl, config, None).queries_needing_sql
+        wanted = build_lineage(crawl, config, None)
         failures: list[CrawlFailure] = []
         crawl.generated_sql.update(
-            fetch_generated_sql(client, wanted, concurrency=config.concurrency, failures=failures)
+            fetch_generated_sql(
+                client,
+                wanted.queries_needing_sql,
+                adhoc=wanted.adhoc_queries,
+                concurrency=config.concurrency,
+                failures=failures,
+            )
         )
     finally:
         client.close()

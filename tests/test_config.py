@@ -41,6 +41,7 @@ def test_example_loads_and_paths_are_relative_to_the_file():
         ("default_owner: {name: x, phone: 1}\n", "'phone'"),
         ("connections: {c: {dialect: 3}}\n", "connections.c.dialect"),
         ("granularity: view\n", "'granularity'"),
+        ("merged_results: precise\n", "'merged_results'"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path: Path, text: str, named: str):

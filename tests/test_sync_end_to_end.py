@@ -40,8 +40,15 @@ def expected_fixture() -> dict:
     return yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
 
 
-def expected_lineage() -> dict:
-    return expected_fixture()["dashboards"]
+def expected_lineage(merged_results: str = "explores") -> dict:
+    """Each dashboard's expected lineage; merged-results dashboards as that mode reads them
+    (the default "explores": source explores at explore granularity)."""
+    fixture = expected_fixture()
+    dashboards = dict(fixture["dashboards"])
+    if merged_results == "explores":
+        for dashboard_id, want in fixture["merged_results_explores"].items():
+            dashboards[dashboard_id] = {**dashboards[dashboard_id], **want}
+    return dashboards
 
 
 @cache
@@ -117,14 +124,17 @@ def greenery_config():
 # --- acceptance 2: depends_on, exactly, for every dashboard of the instance ------------------
 
 
+@pytest.mark.parametrize("merged_results", ["explores", "queries"])
 def test_every_dashboards_depends_on_matches_the_hand_computed_lineage(
-    emulator, greenery_manifest, greenery_config
+    emulator, greenery_manifest, greenery_config, merged_results: str
 ):
-    crawl = read_looker(greenery_config, None, None)
+    config = replace(greenery_config, merged_results=merged_results)
+    crawl = read_looker(config, None, None)
     manifest = load_manifest(greenery_manifest)
-    lineage = build_lineage(crawl, greenery_config, manifest)
-    expected = expected_lineage()
+    lineage = build_lineage(crawl, config, manifest)
+    expected = expected_lineage(merged_results)
     assert len(expected) >= 12
+    assert lineage.incomplete == {}
     for dashboard_id, want in expected.items():
         root = dashboard_node(dashboard_id)
         got = sorted(node_reference(n, manifest.project_name) for n in lineage.dbt_nodes(root))
@@ -352,21 +362,26 @@ def test_seeded_faults_give_byte_identical_output(emulator, greenery_manifest, t
 
 
 def test_a_dashboard_that_always_fails_keeps_its_entry_and_exits_3(
-    emulator, greenery_manifest, output
+    emulator, greenery_manifest, output, tmp_path: Path
 ):
     assert invoke("sync", greenery_manifest, output)[0] == 0
-    before = entries(output)
-    crawl = read_looker(config_from_dict({}), None, None)
-    dashboard = next(d for d in crawl.dashboards if any(t.merge_result_id for t in d.tiles))
-    merge_id = next(t.merge_result_id for t in dashboard.tiles if t.merge_result_id)
-    emulator.set_faults(FaultConfig(always_fail={f"/merge_queries/{merge_id}": "500"}))
+    before = output.read_bytes()
+    # one retry instead of five: the test is about what a lasting failure does, not the wait
+    config = tmp_path / "exposure-sync.yml"
+    config.write_text(yaml.safe_dump({**yaml.safe_load(CONFIG.read_text()), "retries": 1}))
+    broken = "23"  # its search page answers 500, and so does /dashboards/23
+    emulator.set_faults(FaultConfig(broken_dashboards=frozenset({broken})))
+    emulator.stats.reset()
     try:
-        code, out = invoke("sync", greenery_manifest, output)
+        code, out = invoke("sync", greenery_manifest, output, "--config", str(config))
     finally:
         emulator.set_faults(None)
-    assert code == 3
-    assert f"dashboard {dashboard.id}" in out
-    assert entries(output)[dashboard.id] == before[dashboard.id]
+    assert code == 3, out
+    assert f"dashboard {broken}" in out
+    # its entry stays as it was, and so does every other: the file is not even rewritten
+    assert output.read_bytes() == before
+    statuses = {(r.operation, r.status) for r in emulator.stats.log()}
+    assert ("search_dashboards", 500) in statuses and ("dashboard", 500) in statuses
 
 
 # --- acceptance 5: few API calls ----------------------------------------------------------
@@ -377,16 +392,13 @@ def pages(rows: int) -> int:
     return rows // PAGE_SIZE + 1
 
 
-def test_api_calls_are_exactly_what_the_instance_needs(emulator, greenery_config):
+def expected_calls(emulator, config) -> dict[str, int]:
     """Per-operation counts computed from the instance's content, not from counters: one
-    search per listing page, each distinct explore once (the retired one answers 404), each
-    LookML dashboard once, each merged result once plus each source query not already met, one
-    users call per USER_CHUNK owners, each connection once, generated SQL only for the queries
-    the lineage cannot resolve without it. See README "API calls"."""
-    emulator.stats.reset()
-    crawl = read_looker(greenery_config, None, None)
-    counts = emulator.stats.counts()
-
+    search per listing page (user-defined, deleted, LookML), each distinct explore once (the
+    retired one answers 404), one users call per USER_CHUNK owners, each connection once,
+    generated SQL only for the queries the lineage cannot resolve without it; with
+    merged_results: queries, each merged result once plus each source query not met elsewhere.
+    See README "API calls"."""
     instance = emulator.instance
     content = instance.content
     live = [d for d in content.dashboards.values() if not d.deleted]
@@ -400,40 +412,94 @@ def test_api_calls_are_exactly_what_the_instance_needs(emulator, greenery_config
     explores = {(q.model, q.view) for q in queries}
     existing = {e for e in explores if instance.resolve(*e) is not None}
     owners = {d.user_id for d in live if d.user_id} | {content.looks[i].user_id for i in looks}
-    without_sql = replace(crawl, generated_sql={})
-    generated_sql = len(build_lineage(without_sql, greenery_config, None).queries_needing_sql)
-    expected = {
+    without_sql = replace(read_looker(config, None, None), generated_sql={})
+    emulator.stats.reset()
+    needing_sql = build_lineage(without_sql, config, None)
+    adhoc = len(needing_sql.adhoc_queries)
+    counts = {
         "login": 1,
         "search_dashboards": pages(sum(not d.is_lookml for d in live)) + pages(len(deleted)),
-        "all_dashboards": 1,  # lists LookML dashboards (search does not)
-        "dashboard": sum(d.is_lookml for d in live),
-        "merge_query": len(merges),
-        "query": len(sources - met),
+        "search_lookml_dashboards": pages(sum(d.is_lookml for d in live)),
+        "all_dashboards": 1,  # the paging cross-check: every id, in one call
         "lookml_model_explore": len(explores),
         "all_folders": 1,
         "all_users": math.ceil(len(owners) / USER_CHUNK),
         "connection": len({instance.project.models[m].connection for m, _ in existing}),
-        "run_query": generated_sql,
+        "run_query": len(needing_sql.queries_needing_sql) - adhoc,
+        "run_url_encoded_query": adhoc,
     }
-    assert counts == expected
-    # the instance exercises each kind of call
-    assert explores - existing == {("greenery", "retired_explore")}
-    assert min(expected.values()) >= 1 and generated_sql == len(crawl.generated_sql) > 0
-    assert emulator.stats.total() == sum(expected.values()) == 44  # README: "44 requests"
+    if config.merged_results == "queries":
+        counts |= {"merge_query": len(merges), "query": len(sources - met)}
+    return {operation: count for operation, count in counts.items() if count}
 
-    # issue 4's bound, plus what merged results and LookML dashboards cost by nature
+
+def test_api_calls_stay_within_issue_4s_bound(emulator, greenery_config):
+    expected = expected_calls(emulator, greenery_config)
+    crawl = read_looker(greenery_config, None, None)
+    counts = emulator.stats.counts()
+    assert counts == expected
+    # the instance exercises each kind of call: merged tiles' explores, a retired explore,
+    # SQL for saved queries and for a merged tile's explore with a derived table
+    assert ("greenery", "retired_explore") in {k for k, e in crawl.explores.items() if e is None}
+    assert expected["run_query"] > 0 and expected["run_url_encoded_query"] > 0
+    assert len(crawl.generated_sql) == expected["run_query"] + expected["run_url_encoded_query"]
+    assert "merge_query" not in counts and "query" not in counts and "dashboard" not in counts
+
+    # issue 4, acceptance 5, as written
     bound = (
-        expected["lookml_model_explore"]  # distinct explores
-        + expected["search_dashboards"]  # search pages
-        + expected["all_users"]
-        + expected["all_folders"]  # user and folder look-ups
-        + expected["run_query"]  # generated SQL for derived-table queries
+        counts["lookml_model_explore"]  # distinct explores
+        + counts["search_dashboards"]
+        + counts["search_lookml_dashboards"]  # search pages
+        + counts["all_users"]
+        + counts["all_folders"]  # user and folder look-ups
+        + counts["run_query"]
+        + counts["run_url_encoded_query"]  # generated SQL for derived-table queries
         + 5
-        + expected["merge_query"]
-        + expected["query"]  # merged results
-        + expected["dashboard"]  # LookML dashboards
     )
     assert emulator.stats.total() <= bound
+    # what the + 5 holds: the login, /dashboards, and each connection
+    assert emulator.stats.total() == bound - 5 + 1 + 1 + counts["connection"]
+
+
+def test_precise_merged_results_cost_one_call_per_merge_and_source(emulator, greenery_config):
+    config = replace(greenery_config, merged_results="queries")
+    expected = expected_calls(emulator, config)
+    read_looker(config, None, None)
+    assert emulator.stats.counts() == expected
+    assert expected["merge_query"] == 3 and expected["query"] == 6
+    assert "run_url_encoded_query" not in expected  # each source query has its own SQL
+
+
+def test_a_failed_search_page_costs_only_its_own_dashboards(emulator, greenery_config):
+    """A page that keeps failing is read again one dashboard at a time: every other dashboard
+    is read in full and only the broken one fails."""
+    config = replace(greenery_config, retries=1)
+    emulator.set_faults(FaultConfig(broken_dashboards=frozenset({"5"})))
+    try:
+        crawl = read_looker(config, None, None)
+    finally:
+        emulator.set_faults(None)
+    clean = read_looker(config, None, None)
+    assert [(f.kind, f.id) for f in crawl.failures] == [("dashboard", "5")]
+    faulty = {d.id: d for d in crawl.dashboards}
+    assert faulty["5"].tiles == () and not faulty["5"].deleted
+    assert {d.id: d for d in clean.dashboards if d.id != "5"} == {
+        i: d for i, d in faulty.items() if i != "5"
+    }
+
+
+def test_a_merged_tile_whose_sources_looker_did_not_name_keeps_its_entry(
+    emulator, greenery_manifest, greenery_config
+):
+    """Should a Looker serve no filterables for a merged tile, its sources are unknown: the
+    dashboard is not settled (entry kept, exit 3), never silently without dependencies."""
+    crawl = read_looker(greenery_config, None, None)
+    merged = next(d for d in crawl.dashboards if any(t.merge_result_id for t in d.tiles))
+    unnamed = replace(merged, tiles=tuple(replace(t, merge_sources=()) for t in merged.tiles))
+    crawl.dashboards = [unnamed if d.id == merged.id else d for d in crawl.dashboards]
+    lineage = build_lineage(crawl, greenery_config, load_manifest(greenery_manifest))
+    reason = lineage.incomplete_reason(dashboard_node(merged.id))
+    assert reason is not None and "merged_results: queries" in reason
 
 
 # --- looks on their own, when configured ---------------------------------------------------

@@ -32,6 +32,7 @@ from exposure_sync.lineage.resolve import (
     views_needed,
 )
 from exposure_sync.lineage.sql import SqlParseError
+from exposure_sync.lineage.views import ADHOC_QUERY_PREFIX, Granularity, explore_query
 from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
 
 Node = tuple[str, ...]
@@ -53,6 +54,8 @@ class Lineage:
     notes: set[str] = field(default_factory=set)
     # queries whose views have no physical table and no generated SQL yet
     queries_needing_sql: set[str] = field(default_factory=set)
+    # of those, the ad-hoc ones (explore_query: no saved query in Looker), by their id
+    adhoc_queries: dict[str, Query] = field(default_factory=dict)
     # query node -> why its dependencies are not all known; such a dashboard is not settled
     incomplete: dict[Node, str] = field(default_factory=dict)
     # connections Looker would not describe and the config does not fully replace
@@ -143,9 +146,11 @@ class LineageBuilder:
     def _add_tile(self, tile_key: Node, tile: Tile) -> None:
         for parent, query in self._tile_queries(tile_key, tile):
             self._add_query(parent, query)
+        if tile.merge_result_id is not None:
+            self._add_merge(tile_key, tile)
 
     def _tile_queries(self, tile_key: Node, tile: Tile) -> Iterator[tuple[Node, Query]]:
-        """A tile's queries, each with the node it hangs from (the tile, its look or merge)."""
+        """A tile's own query or its look's, with the node it hangs from."""
         if tile.query is not None:
             yield tile_key, tile.query
         if tile.look_id is not None:
@@ -153,15 +158,30 @@ class LineageBuilder:
             if look is not None and look.query is not None:
                 self.lineage.graph.add_edge(tile_key, look_node(look.id))
                 yield look_node(look.id), look.query
-        if tile.merge_result_id is not None:
-            merge = self.crawl.merge_queries.get(tile.merge_result_id)
-            if merge is not None:
-                merge_key: Node = ("merge", merge.id)
-                self.lineage.graph.add_edge(tile_key, merge_key)
-                for query in merge.source_queries:
-                    yield merge_key, query
 
-    def _add_query(self, parent: Node, query: Query) -> None:
+    def _add_merge(self, tile_key: Node, tile: Tile) -> None:
+        """Merged results: each source query when the merge was read (merged_results:
+        queries), else each source explore the tile names, at explore granularity."""
+        merge_key: Node = ("merge", tile.merge_result_id or "")
+        self.lineage.graph.add_edge(tile_key, merge_key)
+        merge = self.crawl.merge_queries.get(tile.merge_result_id or "")
+        if merge is not None:
+            for query in merge.source_queries:
+                self._add_query(merge_key, query)
+            return
+        if not tile.merge_sources:
+            self.lineage.incomplete[merge_key] = (
+                f"merged results {tile.merge_result_id}: Looker named none of its source "
+                "explores; set merged_results: queries to read them"
+            )
+        for ref in tile.merge_sources:
+            explore = self.crawl.explores.get((ref.model, ref.explore))
+            query = explore_query(explore) if explore else Query(None, ref.model, ref.explore)
+            self._add_query(merge_key, query, "explore")
+
+    def _add_query(
+        self, parent: Node, query: Query, granularity: Granularity | None = None
+    ) -> None:
         graph = self.lineage.graph
         query_key: Node = ("query", query.id or f"{parent}:{query.model}:{query.explore}")
         graph.add_edge(parent, query_key)
@@ -177,7 +197,8 @@ class LineageBuilder:
             return
         context = self._context(explore)
         needs_sql = False
-        for alias in sorted(self._aliases(explore, query)):
+        granularity = granularity or self.config.granularity  # type: ignore[assignment]
+        for alias in sorted(views_needed(explore, query, granularity)):
             sql_table_name, view_name = join_table(explore, alias)
             # one view may sit on different tables in different explores (a join's or an
             # explore's own sql_table_name): the table text is part of the node
@@ -201,14 +222,13 @@ class LineageBuilder:
             self._views_done[view_key] = resolution.needs_generated_sql
         return self._views_done[view_key]
 
-    def _aliases(self, explore: Explore, query: Query) -> set[str]:
-        return views_needed(explore, query, self.config.granularity)
-
     def _add_generated_sql(self, query_key: Node, query: Query, context: ResolveContext) -> None:
         sql = self.crawl.generated_sql.get(query.id) if query.id else None
         if sql is None:
             if query.id:
                 self.lineage.queries_needing_sql.add(query.id)
+                if query.id.startswith(ADHOC_QUERY_PREFIX):
+                    self.lineage.adhoc_queries[query.id] = query
             self.lineage.incomplete[query_key] = (
                 f"no generated SQL for query {query.id} on a derived table "
                 "(its request failed, or the snapshot predates this configuration)"

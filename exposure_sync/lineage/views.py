@@ -17,6 +17,8 @@ from typing import Any, Literal
 from exposure_sync.looker.models import Explore, ExploreJoin, Query
 
 Granularity = Literal["query", "explore"]
+# ids of explore_query()'s ad-hoc queries; Looker's own query ids are numbers
+ADHOC_QUERY_PREFIX = "explore:"
 
 # ${view.field} (and ${view.SQL_TABLE_NAME}); ${field} and ${TABLE} stay in their own view.
 _REFERENCE = re.compile(r"\$\{\s*(\w+)\.(\w+)\s*\}")
@@ -33,6 +35,21 @@ def views_needed(explore: Explore, query: Query, granularity: Granularity = "que
     for name in query_field_names(query):
         closure.add_field(name)
     return closure.run()
+
+
+def explore_query(explore: Explore) -> Query:
+    """An ad-hoc query reading every view of the explore (a field of each), for lineage at
+    explore granularity where no saved query exists (a merged tile's source explores): its
+    generated SQL holds every derived table the explore can join. Its id is not Looker's."""
+    first_field: dict[str, str] = {}
+    for field in sorted(explore.fields, key=lambda f: f.name):
+        first_field.setdefault(field.view, field.name)
+    return Query(
+        id=f"{ADHOC_QUERY_PREFIX}{explore.model}::{explore.name}",
+        model=explore.model,
+        explore=explore.name,
+        fields=tuple(first_field[alias] for alias in sorted(first_field)),
+    )
 
 
 def base_alias(explore: Explore) -> str:

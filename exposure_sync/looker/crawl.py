@@ -1,19 +1,23 @@
 """Read everything the lineage needs from Looker into one `Crawl`, with as few calls as we can.
 
-Calls (see the README's call-count formula): user-defined dashboards come with their tiles,
-queries and looks in the `/dashboards/search` pages themselves; only LookML dashboards, merged
-results and explores need calls of their own, each distinct one fetched once.
+Calls (see the README's call-count formula): dashboards come with their tiles, queries and looks
+in search pages (`/dashboards/search`, and `/dashboards/lookml/search` for LookML dashboards);
+merged-results tiles name their source explores themselves (`result_maker.filterables`); so
+beyond the searches only explores need calls of their own, each distinct one fetched once.
+`merged_results: queries` adds one call per merged result and per source query.
 
 Failure policy: a request about one dashboard's content that keeps failing becomes a
-CrawlFailure and the crawl goes on (the dashboard keeps its previous entry); a listing the whole
-run depends on (search pages, users, folders) that keeps failing raises LookerError (exit 3).
+CrawlFailure and the crawl goes on (the dashboard keeps its previous entry): a search page that
+keeps failing is read again dashboard by dashboard so that one broken dashboard does not take
+its page with it. A listing the whole run depends on (the light listings, users, folders) that
+keeps failing raises LookerError (exit 3).
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from typing import Any, Protocol, TextIO, TypeVar
@@ -56,7 +60,8 @@ LOOK_FIELDS = f"id,title,folder_id,user_id,deleted,query({QUERY_FIELDS})"
 # /looks/search serves Look, not LookWithQuery: the query comes from /queries/{query_id}
 LOOK_SEARCH_FIELDS = "id,title,folder_id,user_id,deleted,query_id"
 TILE_FIELDS = (
-    f"id,type,title,title_text,look_id,merge_result_id,query({QUERY_FIELDS}),look({LOOK_FIELDS})"
+    "id,type,title,title_text,look_id,merge_result_id,result_maker(filterables(model,view)),"
+    f"query({QUERY_FIELDS}),look({LOOK_FIELDS})"
 )
 DASHBOARD_FIELDS = (
     "id,title,description,folder_id,user_id,deleted,view_count,"
@@ -73,6 +78,9 @@ MERGE_FIELDS = "id,source_queries"
 USER_FIELDS = "id,display_name,first_name,last_name,email,is_disabled"
 FOLDER_FIELDS = "id,name,parent_id,is_personal,is_personal_descendant"
 CONNECTION_FIELDS = "name,dialect_name,database,schema"
+
+# a dashboard search row as Looker served it, or the tile-less record of one that failed
+Row = dict[str, Any] | Dashboard
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -150,24 +158,23 @@ def fetch_generated_sql(
     client: LookerClient,
     query_ids: Iterable[str],
     *,
+    adhoc: Mapping[str, Query] | None = None,
     concurrency: int = 8,
     failures: list[CrawlFailure] | None = None,
 ) -> dict[str, str]:
-    """query id -> the SQL Looker generates for it (`/queries/{id}/run/sql`), one call each.
+    """query id -> the SQL Looker generates for it, one call each: `/queries/{id}/run/sql`, or
+    for an ad-hoc query (`adhoc`, keyed by its made-up id) the URL-encoded query of its fields.
 
     A query that keeps failing is appended to `failures` as CrawlFailure(kind="query");
     without a `failures` list its error is raised.
     """
+    adhoc = adhoc or {}
     ids = sorted(set(query_ids), key=id_sort_key)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="looker-sql") as pool:
         results = _fetch_each(
             pool,
             ids,
-            # rebuild_pdts: Looker then writes the CREATE statements of persistent derived
-            # tables, so their inputs are in the SQL instead of only their scratch table
-            lambda qid: client.get_text(
-                f"/queries/{quote(qid, safe='')}/run/sql", rebuild_pdts="true"
-            ),
+            lambda qid: _generated_sql(client, qid, adhoc.get(qid)),
         )
     sql: dict[str, str] = {}
     for qid, result in results.items():
@@ -178,6 +185,20 @@ def fetch_generated_sql(
         else:
             sql[qid] = result
     return sql
+
+
+def _generated_sql(client: LookerClient, query_id: str, adhoc: Query | None) -> str:
+    # rebuild_pdts: Looker then writes the CREATE statements of persistent derived tables, so
+    # their inputs are in the SQL instead of only their scratch table
+    if adhoc is None:
+        path = f"/queries/{quote(query_id, safe='')}/run/sql"
+        return client.get_text(path, rebuild_pdts="true")
+    model, explore = quote(adhoc.model, safe=""), quote(adhoc.explore, safe="")
+    return client.get_text(
+        f"/queries/models/{model}/views/{explore}/run/sql",
+        fields=",".join(adhoc.fields),
+        rebuild_pdts="true",
+    )
 
 
 def _fetch_each(
@@ -225,7 +246,7 @@ class _Crawler:
         listings = self._start_listings()
         dashboards = self._dashboards(listings)
         looks = self._looks(listings["looks"].result())
-        merges = self._merge_queries(dashboards)
+        merges = self._merge_queries(dashboards) if self.config.merged_results == "queries" else {}
         explores = self._explores(dashboards, looks, merges)
         return Crawl(
             base_url=self.client.base_url,
@@ -248,8 +269,9 @@ class _Crawler:
         submit = self.pool.submit
         return {
             "live": submit(
-                self._pages, "/dashboards/search", DASHBOARD_FIELDS, "dashboards", deleted="false"
+                self._dashboard_pages, "/dashboards/search", "dashboards", deleted="false"
             ),
+            "lookml": submit(self._lookml_pages),
             "deleted": submit(self._pages, "/dashboards/search", "id,title", None, deleted="true"),
             "all": submit(self.client.get_json, "/dashboards", fields="id,title"),
             "looks": submit(self._standalone_looks),
@@ -263,11 +285,7 @@ class _Crawler:
         rows: dict[str, dict[str, Any]] = {}
         offset = 0
         while True:
-            page = self.client.get_json(
-                path, fields=fields, limit=self.page_size, offset=offset, sorts="id", **params
-            )
-            if not isinstance(page, list):
-                raise LookerError(f"Looker answered GET {path} with something that is not a list")
+            page = self._page(path, fields, offset, **params)
             new = {str(row["id"]): row for row in page if str(row["id"]) not in rows}
             rows.update(new)
             offset += len(page)
@@ -277,6 +295,60 @@ class _Crawler:
             if len(page) < self.page_size or not new:
                 return list(rows.values())
 
+    def _page(self, path: str, fields: str, offset: int, **params: Any) -> list[dict[str, Any]]:
+        page = self.client.get_json(
+            path, fields=fields, limit=self.page_size, offset=offset, sorts="id", **params
+        )
+        if not isinstance(page, list):
+            raise LookerError(f"Looker answered GET {path} with something that is not a list")
+        return page
+
+    def _dashboard_pages(self, path: str, stage: str, **params: Any) -> list[Row]:
+        """Dashboards with their tiles, page by page; a page that keeps failing is read again
+        as a light page (ids and titles) and then one dashboard at a time."""
+        rows: dict[str, Row] = {}
+        offset = 0
+        while True:
+            try:
+                page: list[Row] = self._page(path, DASHBOARD_FIELDS, offset, **params)
+            except NotFound:
+                raise
+            except LookerRequestError:
+                page = self._page_one_by_one(path, offset, **params)
+            new = {_row_id(row): row for row in page if _row_id(row) not in rows}
+            rows.update(new)
+            offset += len(page)
+            self.progress.update(stage, len(rows), None)
+            if len(page) < self.page_size or not new:
+                return list(rows.values())
+
+    def _page_one_by_one(self, path: str, offset: int, **params: Any) -> list[Row]:
+        """The rows of a failed page, fetched each on its own (sequentially: this runs on a pool
+        thread, and it is the rare path). A dashboard that fails alone becomes a record without
+        tiles (listed, so not gone) plus a failure, so its previous entry stays."""
+        rows: list[Row] = []
+        for row in self._page(path, "id,title", offset, **params):
+            dashboard_id = str(row["id"])
+            try:
+                rows.append(self._get_dashboard(dashboard_id))
+            except LookerRequestError as err:
+                self._fail("dashboard", dashboard_id, str(err))
+                rows.append(Dashboard(id=dashboard_id, title=row.get("title") or ""))
+        return rows
+
+    def _get_dashboard(self, dashboard_id: str) -> Any:
+        return self.client.get_json(
+            f"/dashboards/{quote(dashboard_id, safe='')}", fields=DASHBOARD_FIELDS
+        )
+
+    def _lookml_pages(self) -> list[Row] | None:
+        """LookML dashboards with their tiles, from their own search; None on a Looker that
+        predates `/dashboards/lookml/search` (they are then read one by one)."""
+        try:
+            return self._dashboard_pages("/dashboards/lookml/search", "LookML dashboards")
+        except NotFound:
+            return None
+
     def _standalone_looks(self) -> list[dict[str, Any]]:
         if not self.config.include_looks:
             return []
@@ -285,18 +357,18 @@ class _Crawler:
     # -- dashboards ----------------------------------------------------------------------------
 
     def _dashboards(self, listings: dict[str, Future[Any]]) -> dict[str, Dashboard]:
-        found = {str(row["id"]): dashboard_from_json(row) for row in listings["live"].result()}
-        for row in listings["live"].result():
-            self.tile_looks.extend(looks_in_dashboard(row))
+        listed = {str(row["id"]): row.get("title") or "" for row in listings["all"].result()}
+        lookml_rows = listings["lookml"].result()
+        if lookml_rows is None:
+            lookml = {i: title for i, title in listed.items() if "::" in i}
+            lookml_rows = self._lookml_one_by_one(lookml)
+        found = self._decode_dashboards([*listings["live"].result(), *lookml_rows])
         for row in listings["deleted"].result():
             dashboard_id = str(row["id"])
             if dashboard_id not in found:
                 found[dashboard_id] = Dashboard(
                     id=dashboard_id, title=row.get("title") or "", deleted=True
                 )
-        listed = {str(row["id"]): row.get("title") or "" for row in listings["all"].result()}
-        lookml = {i: title for i, title in listed.items() if "::" in i}
-        found.update(self._lookml_dashboards(lookml))
         # Offset paging misses rows when dashboards come or go meanwhile; one that /dashboards
         # lists but the search did not is not gone: it fails, so its previous entry stays.
         for dashboard_id in sorted(listed.keys() - found.keys(), key=id_sort_key):
@@ -305,32 +377,35 @@ class _Crawler:
         self._remember_queries(found.values())
         return found
 
+    def _decode_dashboards(self, rows: list[Row]) -> dict[str, Dashboard]:
+        found = {}
+        for row in rows:
+            if isinstance(row, Dashboard):  # one that failed: already a record without tiles
+                found[row.id] = row
+                continue
+            found[str(row["id"])] = dashboard_from_json(row)
+            self.tile_looks.extend(looks_in_dashboard(row))
+        return found
+
     def _remember_queries(self, dashboards: Iterable[Dashboard]) -> None:
         tile_queries = [tile.query for d in dashboards for tile in d.tiles]
         for query in [*tile_queries, *(look.query for look in self.tile_looks)]:
             if query is not None and query.id:
                 self.queries[query.id] = query
 
-    def _lookml_dashboards(self, titles: dict[str, str]) -> dict[str, Dashboard]:
-        """LookML dashboards are not in the search: one call each, for their tiles."""
+    def _lookml_one_by_one(self, titles: dict[str, str]) -> list[Row]:
+        """Older Lookers have no LookML dashboard search: one call each, for their tiles."""
         results = _fetch_each(
-            self.pool,
-            sorted(titles),
-            lambda did: self.client.get_json(
-                f"/dashboards/{quote(did, safe='')}", fields=DASHBOARD_FIELDS
-            ),
-            self._tick("LookML dashboards"),
+            self.pool, sorted(titles), self._get_dashboard, self._tick("LookML dashboards")
         )
-        dashboards = {}
+        rows: list[Row] = []
         for did, result in results.items():
             if isinstance(result, LookerRequestError):
                 self._fail("dashboard", did, str(result))
-                # listed, so not gone: a record without tiles, and the failure says why
-                dashboards[did] = Dashboard(id=did, title=titles[did])
+                rows.append(Dashboard(id=did, title=titles[did]))
             else:
-                dashboards[did] = dashboard_from_json(result)
-                self.tile_looks.extend(looks_in_dashboard(result))
-        return dashboards
+                rows.append(result)
+        return rows
 
     def _tick(self, stage: str) -> Callable[[int, int], None]:
         return lambda done, total: self.progress.update(stage, done, total)
@@ -508,6 +583,10 @@ class _Crawler:
         return folders
 
 
+def _row_id(row: Row) -> str:
+    return row.id if isinstance(row, Dashboard) else str(row["id"])
+
+
 def _sorted_dict(items: dict[str, V]) -> dict[str, V]:
     return {key: items[key] for key in sorted(items, key=id_sort_key)}
 
@@ -551,6 +630,12 @@ def _explore_dependents(
     for merge in merges.values():
         for query in merge.source_queries:
             add(query, on_merges.get(merge.id, ()))
+    for dashboard in dashboards.values():
+        for tile in dashboard.tiles if not dashboard.deleted else ():
+            if tile.merge_result_id and tile.merge_result_id not in merges:
+                # merges not read (merged_results: explores): the explores the tile names
+                for ref in tile.merge_sources:
+                    add(Query(None, ref.model, ref.explore), [dashboard.id])
     return dependents
 
 

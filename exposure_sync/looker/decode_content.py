@@ -14,6 +14,7 @@ from exposure_sync.looker.decode import query_from_json
 from exposure_sync.looker.models import (
     Connection,
     Dashboard,
+    ExploreRef,
     Folder,
     Look,
     MergeQuery,
@@ -64,7 +65,20 @@ def tile_from_json(data: Json) -> Tile:
         query=query_from_json(query) if query and not (look_id or merge_id) else None,
         look_id=look_id,
         merge_result_id=merge_id,
+        merge_sources=_merge_sources(data) if merge_id else (),
     )
+
+
+def _merge_sources(data: Json) -> tuple[ExploreRef, ...]:
+    """A merged tile's source explores: one filterable per source query, in source order;
+    repeats (two sources on one explore) are kept once."""
+    filterables = (data.get("result_maker") or {}).get("filterables") or ()
+    refs = [
+        ExploreRef(str(f["model"]), str(f["view"]))
+        for f in filterables
+        if f.get("model") and f.get("view")
+    ]
+    return tuple(dict.fromkeys(refs))
 
 
 def looks_in_dashboard(data: Json) -> list[Look]:

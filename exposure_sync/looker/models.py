@@ -58,6 +58,12 @@ class Look:
 
 
 @dataclass(frozen=True)
+class ExploreRef:
+    model: str
+    explore: str
+
+
+@dataclass(frozen=True)
 class Tile:
     """A dashboard element. At most one of query / look_id / merge_result_id is set."""
 
@@ -67,6 +73,9 @@ class Tile:
     query: Query | None = None
     look_id: str | None = None
     merge_result_id: str | None = None
+    # a merged-results tile's source explores, in source order, as the dashboard itself tells
+    # (`result_maker.filterables`): enough for explore-level lineage without reading the merge
+    merge_sources: tuple[ExploreRef, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import json
 import math
 import traceback
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -29,7 +30,14 @@ from exposure_sync.looker.crawl import (
 )
 from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.server import EmulatorServer
-from exposure_sync.looker.models import Connection, Crawl, CrawlFailure, Folder, User
+from exposure_sync.looker.models import (
+    Connection,
+    Crawl,
+    CrawlFailure,
+    ExploreRef,
+    Folder,
+    User,
+)
 from exposure_sync.looker.snapshot import load_crawl, save_crawl
 
 LIVE, DELETED, LOOKML = 7, 1, ["shop::stock"]
@@ -41,6 +49,7 @@ EXPLORES = [
     ("warehouse", "snow_users"),
 ]
 CONFIG = Config(include_looks=True, concurrency=4, retries=6)
+PRECISE = replace(CONFIG, merged_results="queries")  # read merges and their source queries
 
 
 def client(retries: int = CONFIG.retries) -> LookerClient:
@@ -73,17 +82,31 @@ def test_crawl_reads_looks_merges_and_explores(emulator: EmulatorServer) -> None
     assert sorted(result.looks) == ["1", "2"]  # the deleted look is not listed
     standalone = result.looks["2"]
     assert standalone.query is not None and standalone.query.explore == "users"
-    merge = result.merge_queries[result.dashboards[0].tiles[2].merge_result_id or ""]
-    assert [(q.model, q.explore) for q in merge.source_queries] == [
-        ("shop", "orders"),
-        ("shop", "inventory"),
-    ]
-    assert len(result.merge_queries) == 2
+    # by default a merged tile's source explores come with the dashboard; merges are not read
+    assert result.dashboards[0].tiles[2].merge_sources == (
+        ExploreRef("shop", "orders"),
+        ExploreRef("shop", "inventory"),
+    )
+    assert result.merge_queries == {}
     assert sorted(result.explores) == EXPLORES
     assert result.explores[("shop", "retired")] is None  # "explore no longer exists"
     orders = result.explores[("shop", "orders")]
     assert orders is not None and orders.connection_name == "shop_duckdb"
     assert [j.name for j in orders.joins] == ["customers"]
+
+
+def test_precise_merged_results_read_each_merge_and_its_source_queries(
+    emulator: EmulatorServer,
+) -> None:
+    result = run(PRECISE)
+    tile = result.dashboards[0].tiles[2]
+    merge = result.merge_queries[tile.merge_result_id or ""]
+    assert [(q.model, q.explore) for q in merge.source_queries] == [
+        (ref.model, ref.explore) for ref in tile.merge_sources
+    ]
+    assert all(q.fields for q in merge.source_queries)
+    assert len(result.merge_queries) == 2
+    assert sorted(result.explores) == EXPLORES  # the same explores either way
 
 
 def test_crawl_reads_owners_folders_and_connections(emulator: EmulatorServer) -> None:
@@ -100,22 +123,35 @@ def test_crawl_reads_owners_folders_and_connections(emulator: EmulatorServer) ->
     assert {"1", "2", "10", "11", "20", "21"} <= set(result.folders)
 
 
+FORMULA = {
+    "login": 1,
+    "search_dashboards": math.ceil((LIVE + 1) / 2) + math.ceil((DELETED + 1) / 2),
+    "search_lookml_dashboards": math.ceil((len(LOOKML) + 1) / 2),
+    "all_dashboards": 1,
+    "query": 1,  # the standalone look's query (/looks/search does not nest it)
+    "search_looks": 2,
+    "lookml_model_explore": len(EXPLORES),
+    "connection": 2,
+    "all_users": 1,
+    "all_folders": 1,
+}
+
+
 def test_calls_follow_the_formula(emulator: EmulatorServer) -> None:
-    result = run(page_size=2)
-    counts = emulator.stats.counts()
+    run(page_size=2)
+    # no dashboard, merge or merged query is fetched on its own
+    assert emulator.stats.counts() == FORMULA
+
+
+def test_precise_merged_results_add_a_call_per_merge_and_source(
+    emulator: EmulatorServer,
+) -> None:
+    result = run(PRECISE, page_size=2)
     merges = len(result.merge_queries)
-    assert counts == {
-        "login": 1,
-        "search_dashboards": math.ceil((LIVE + 1) / 2) + math.ceil((DELETED + 1) / 2),
-        "all_dashboards": 1,
-        "dashboard": len(LOOKML),  # user-defined dashboards: no call of their own
+    assert emulator.stats.counts() == {
+        **FORMULA,
         "merge_query": merges,
-        "query": 2 * merges + 1,  # merged sources + the standalone look's query
-        "search_looks": 2,
-        "lookml_model_explore": len(EXPLORES),
-        "connection": 2,
-        "all_users": 1,
-        "all_folders": 1,
+        "query": FORMULA["query"] + 2 * merges,  # each merge has two source queries
     }
 
 
@@ -128,10 +164,11 @@ def test_each_explore_is_fetched_once(emulator: EmulatorServer) -> None:
     assert set(paths.values()) == {1}
 
 
-def test_only_lookml_dashboards_are_fetched_one_by_one(emulator: EmulatorServer) -> None:
-    run()
-    fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
-    assert fetched == ["/dashboards/shop::stock"]
+def test_lookml_dashboards_come_from_their_own_search(emulator: EmulatorServer) -> None:
+    result = run()
+    stock = next(d for d in result.dashboards if d.id == "shop::stock")
+    assert [t.type for t in stock.tiles] == ["vis", "text"]
+    assert "dashboard" not in emulator.stats.counts()
 
 
 def test_faults_give_an_identical_crawl(emulator: EmulatorServer, tmp_path: Path) -> None:
@@ -154,7 +191,7 @@ def test_page_size_does_not_change_the_crawl(emulator: EmulatorServer) -> None:
 
 
 def test_lookml_dashboard_that_always_fails_is_a_failure(emulator: EmulatorServer) -> None:
-    emulator.set_faults(FaultConfig(always_fail={"/dashboards/shop*stock": "500"}))
+    emulator.set_faults(FaultConfig(broken_dashboards=frozenset({"shop::stock"})))
     result = run()
     [failure] = result.failures
     assert (failure.kind, failure.id) == ("dashboard", "shop::stock")
@@ -174,11 +211,26 @@ def test_a_dashboard_the_search_missed_is_a_failure_not_gone(emulator: EmulatorS
     assert len(result.dashboards) == LIVE + DELETED + 1
 
 
+def test_a_broken_dashboard_fails_alone(emulator: EmulatorServer) -> None:
+    """Its search page fails; read again one by one, the page's other dashboards are whole."""
+    clean = run(page_size=100)
+    emulator.set_faults(FaultConfig(broken_dashboards=frozenset({"3"})))
+    result = run(page_size=100)
+    [failure] = result.failures
+    assert (failure.kind, failure.id) == ("dashboard", "3") and "HTTP 500" in failure.reason
+    broken = next(d for d in result.dashboards if d.id == "3")
+    was = next(d for d in clean.dashboards if d.id == "3")
+    assert (broken.title, broken.deleted, broken.tiles) == (was.title, False, ())
+    assert [d for d in result.dashboards if d.id != "3"] == [
+        d for d in clean.dashboards if d.id != "3"
+    ]
+
+
 def test_merge_that_always_fails_fails_its_dashboard(emulator: EmulatorServer) -> None:
-    clean = run()
+    clean = run(PRECISE)
     merge_id = clean.dashboards[0].tiles[2].merge_result_id
     emulator.set_faults(FaultConfig(always_fail={f"/merge_queries/{merge_id}": "503"}))
-    result = run()
+    result = run(PRECISE)
     assert [(f.kind, f.id) for f in result.failures] == [("dashboard", "1")]
     assert merge_id not in result.merge_queries
     assert result.dashboards == clean.dashboards  # the record itself is intact

@@ -27,13 +27,26 @@ from .serve import serve_forever
               help="Fraction of requests answered 429, 500, 503 or dropped.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed for the faults and latency jitter: same seed, same failures.")  # fmt: skip
+@click.option("--broken-dashboard", "broken_dashboards", multiple=True, metavar="ID",
+              help="A dashboard whose content fails with 500, as one bad tile makes Looker "
+                   "do (repeatable).")  # fmt: skip
 def emulator(
-    instance_dir: Path | None, port: int, latency_ms: float, fault_rate: float, seed: int
+    instance_dir: Path | None,
+    port: int,
+    latency_ms: float,
+    fault_rate: float,
+    seed: int,
+    broken_dashboards: tuple[str, ...],
 ) -> None:
     """Serve the Looker API emulator; print LOOKERSDK_* settings to export, one per line."""
     try:
         serve_forever(
-            instance_dir, port=port, latency_ms=latency_ms, fault_rate=fault_rate, seed=seed
+            instance_dir,
+            port=port,
+            latency_ms=latency_ms,
+            fault_rate=fault_rate,
+            seed=seed,
+            broken_dashboards=broken_dashboards,
         )
     except ExposureSyncError as err:  # one line, the documented exit code, no traceback
         click.echo(f"error: {err}", err=True)

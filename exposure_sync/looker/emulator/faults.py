@@ -30,6 +30,11 @@ class FaultConfig:
     - `exempt` lists operation ids (`login`, ...) never failed by `fault_rate`.
     - `search_misses` lists dashboard ids `/dashboards/search` leaves out while `/dashboards`
       still lists them, as offset paging does when dashboards come and go during a crawl.
+    - `broken_dashboards` lists dashboard ids whose content the server cannot serialize, as when
+      one bad tile makes Looker answer 500: `GET /dashboards/{id}` answers 500, and so does a
+      `/dashboards/search` or `/dashboards/lookml/search` page that returns one of them with its
+      `dashboard_elements` (asked for in `fields`, or no `fields` at all); `fields=id,title`
+      pages are served. Decided by content and URL alone, and logged as fault `"500"`.
     """
 
     latency_ms: float = 0.0
@@ -41,6 +46,7 @@ class FaultConfig:
     always_fail: dict[str, str] = field(default_factory=dict)
     exempt: frozenset[str] = frozenset()
     search_misses: frozenset[str] = frozenset()
+    broken_dashboards: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -3,8 +3,10 @@
 Shapes follow the 4.0 OpenAPI schemas (Dashboard, DashboardElement, LookWithQuery, Query,
 MergeQuery, FolderBase/Folder, User, DBConnection, LookmlModel). Undocumented details, chosen to
 help a client least: a look tile has `look` and `look_id` but no `query`, `query_id` or
-`result_maker` (the client must follow the look); a merged-results tile has only
-`merge_result_id`; a text tile has its words in `title_text`/`body_text` and no `title`.
+`result_maker` (the client must follow the look); a merged-results tile has `merge_result_id`
+and, as Looker fills `result_maker.filterables`, each source's model and explore, but no query
+(fields and filters need the merge query); a text tile has its words in
+`title_text`/`body_text` and no `title`.
 Timestamps are fixed so responses are byte-stable between runs.
 """
 
@@ -188,6 +190,12 @@ def query(q: QuerySpec) -> dict[str, Any]:
     }
 
 
+def merge_source_name(c: Content, m: MergeSpec, n: int) -> str:
+    """The name of the merge's n-th source (0-based). content.yml gives sources no names, so they
+    get `<explore> query <n>`; the merge query and the tile's filterables agree on it."""
+    return f"{c.queries[m.source_query_ids[n]].view} query {n + 1}"
+
+
 def merge_query(c: Content, m: MergeSpec) -> dict[str, Any]:
     sources = []
     for n, (qid, fields) in enumerate(zip(m.source_query_ids, m.merge_fields, strict=True)):
@@ -200,7 +208,7 @@ def merge_query(c: Content, m: MergeSpec) -> dict[str, Any]:
                     }
                     for f in fields
                 ],
-                "name": f"{c.queries[qid].view} query {n + 1}",
+                "name": merge_source_name(c, m, n),
                 "query_id": qid,
                 "query_slug": None,
             }
@@ -271,6 +279,21 @@ def look_with_query(c: Content, lk: LookSpec) -> dict[str, Any]:
     return {**look(c, lk), "query": query(c.queries[lk.query_id]), "url": f"/looks/{lk.id}"}
 
 
+def _filterable(q: QuerySpec, name: str | None) -> dict[str, Any]:
+    return {"model": q.model, "view": q.view, "name": name, "listen": []}
+
+
+def filterables(c: Content, t: TileSpec) -> list[dict[str, Any]]:
+    """What dashboard filters could apply to, as Looker fills it: the tile's query (named by the
+    tile's title), or each source query of its merge, in source order."""
+    if t.merge_id:
+        m = c.merges[t.merge_id]
+        sources = [c.queries[qid] for qid in m.source_query_ids]
+        return [_filterable(q, merge_source_name(c, m, n)) for n, q in enumerate(sources)]
+    q = c.queries.get(t.query_id) if t.query_id else None
+    return [_filterable(q, t.title)] if q else []
+
+
 def element(c: Content, t: TileSpec) -> dict[str, Any]:
     text = t.type == "text"
     q = c.queries.get(t.query_id) if t.query_id else None
@@ -280,7 +303,7 @@ def element(c: Content, t: TileSpec) -> dict[str, Any]:
         result_maker = {
             "id": t.id,
             "dynamic_fields": q.dynamic_fields if q else None,
-            "filterables": [],
+            "filterables": filterables(c, t),
             "sorts": list(q.sorts) if q else None,
             "merge_result_id": t.merge_id,
             "total": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +20,7 @@ def serve_forever(
     latency_ms: float = 0.0,
     fault_rate: float = 0.0,
     seed: int = 0,
+    broken_dashboards: Iterable[str] = (),
     out: TextIO | None = None,
     stop: threading.Event | None = None,
 ) -> None:
@@ -28,7 +30,12 @@ def serve_forever(
     that reads them can connect at once. Raises BadInputError for a bad instance.
     """
     out = out or sys.stdout
-    faults = FaultConfig(latency_ms=latency_ms, fault_rate=fault_rate, seed=seed)
+    faults = FaultConfig(
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        seed=seed,
+        broken_dashboards=frozenset(broken_dashboards),
+    )
     server = EmulatorServer(load_instance(instance_dir), port=port, faults=faults)
     server.start()
     try:

@@ -16,10 +16,13 @@ Looker behaviour kept, and choices where it is undocumented (those that help a c
 - Search endpoints: `deleted` defaults to false; strings match case-insensitively with `%`/`_`
   wildcards; ids take comma lists; `IS NULL`/`NOT NULL`; `filter_or`; `sorts`; `limit`/`offset`
   or `page`/`per_page`. Without `sorts` results come in id order.
-- `/dashboards/search` lists user-defined dashboards only; `/dashboards` lists every non-deleted
-  one, LookML dashboards included, as DashboardBase (no elements).
+- `/dashboards/search` lists user-defined dashboards only; `/dashboards/lookml/search` LookML
+  ones only (never deleted), as full Dashboards like `/dashboards/{id}`; `/dashboards` lists every
+  non-deleted one, LookML dashboards included, as DashboardBase (no elements).
 - `/queries/{id}/run/sql` answers text/plain SQL (see sql.py); other formats get 400, and a
-  query on an explore that is gone gets 404.
+  query on an explore that is gone gets 404. `/queries/models/{m}/views/{v}/run/sql` does the
+  same for a query given in the URL (`fields`, `f[field]=value`, `sorts`, `pivots`, `limit`);
+  there `fields` names the query's fields, not the response's.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from . import resources as res
+from .content import DashboardSpec, QuerySpec
 from .faults import FaultConfig, FaultInjector, RequestStats, monotonic_ms
-from .fields import FieldsSyntaxError, parse_fields, select
+from .fields import FieldsSyntaxError, FieldTree, parse_fields, select
 from .instance import Instance, load_instance
 from .sql import UnknownExploreError, generate_sql
 
@@ -56,6 +61,11 @@ class ApiError(Exception):
         self.status, self.message = status, message
 
 
+class Unserializable(Exception):
+    """The reply would include content the server cannot serialize (a broken dashboard): Looker
+    answers 500, and the request log records it as fault "500"."""
+
+
 def not_found() -> ApiError:
     return ApiError(404, "Not found")
 
@@ -66,6 +76,7 @@ class Reply:
     body: Any  # JSON-able, or str for text/plain
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    fault: str | None = None  # set when content, not the seeded injector, made it fail
 
 
 @dataclass
@@ -77,6 +88,8 @@ class Call:
 
 Handler = Callable[["EmulatorServer", Call], Reply]
 ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = []
+# operations whose `fields` parameter names query fields, not the response keys to keep
+QUERY_FIELDS_OPERATIONS = frozenset({"run_url_encoded_query"})
 
 
 def route(method: str, template: str, operation: str) -> Callable[[Handler], Handler]:
@@ -271,11 +284,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if decision.delay_s > 0:
             time.sleep(decision.delay_s)
         reply: Reply | None = None  # None: drop the connection
-        if decision.fault is None:
+        fault = decision.fault
+        if fault is None:
             call = Call(params, args, _form(raw_body, self.headers.get("Content-Type")))
             reply = self._dispatch(operation, handler, call)
-        elif decision.fault != "drop":
-            reply = self._fault_reply(decision.fault)
+            fault = reply.fault
+        elif fault != "drop":
+            reply = self._fault_reply(fault)
         # Recorded before the answer goes out: once a client has its answer, the counters
         # already include the request.
         self.emulator.stats.record(
@@ -284,7 +299,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query=query,
             operation=operation,
             k=decision.k,
-            fault=decision.fault,
+            fault=fault,
             status=reply.status if reply else None,
             duration_ms=monotonic_ms(start),
         )
@@ -303,7 +318,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 if token is None:
                     raise ApiError(401, "Requires authentication.")
                 call.form["_token"] = token
-            tree = parse_fields(call.params["fields"]) if call.params.get("fields") else None
+            tree = _response_fields(operation, call.params)
             with emulator.instance.lock:
                 reply = handler(emulator, call)
             if tree is not None and reply.content_type == "application/json":
@@ -313,6 +328,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return _error(400, str(err))
         except ApiError as err:
             return _error(err.status, err.message)
+        except Unserializable:
+            reply = self._fault_reply("500")
+            reply.fault = "500"
+            return reply
 
     def _fault_reply(self, fault: str) -> Reply:
         if fault == "429":
@@ -351,6 +370,13 @@ def _resolve(method: str, full_path: str) -> tuple[str, Handler | None, tuple[st
     else:
         return "unknown", None, (), full_path
     return (*match_route(method, path), path)
+
+
+def _response_fields(operation: str, params: dict[str, str]) -> FieldTree | None:
+    """The `fields=` selector of the response, or None to send it whole."""
+    if operation in QUERY_FIELDS_OPERATIONS or not params.get("fields"):
+        return None
+    return parse_fields(params["fields"])
 
 
 def _form(body: bytes, content_type: str | None) -> dict[str, str]:
@@ -452,6 +478,13 @@ DASHBOARD_SEARCH = {
     "view_count": "id",
     "certified": "bool",
 }
+# search_lookml_dashboards's query parameters in the spec (`title` is the LookML name: see
+# _lookml_row)
+LOOKML_DASHBOARD_SEARCH = {
+    "folder_id": "id",
+    "title": "str",
+    "content_favorite_id": "id",
+}
 LOOK_SEARCH = {
     "id": "id",
     "title": "str",
@@ -490,6 +523,23 @@ def _all_dashboards(s: EmulatorServer, c: Call) -> Reply:
     return ok([res.dashboard_base(content, d) for d in dashboards])
 
 
+def _check_serializable(
+    s: EmulatorServer, dashboards: list[DashboardSpec], params: dict[str, str]
+) -> None:
+    """Raise Unserializable when a reply would carry a broken dashboard's elements: Looker
+    fails while serializing the tiles, so a page without them is served."""
+    broken = s.faults.config.broken_dashboards
+    if not broken or not any(d.id in broken for d in dashboards):
+        return
+    if not params.get("fields") or "dashboard_elements" in parse_fields(params["fields"]):
+        raise Unserializable()
+
+
+def _dashboard_page(s: EmulatorServer, c: Call, dashboards: list[DashboardSpec]) -> Reply:
+    _check_serializable(s, dashboards, c.params)
+    return ok([res.dashboard(_content(s), d) for d in dashboards])
+
+
 @route("GET", "/dashboards/search", "search_dashboards")
 def _search_dashboards(s: EmulatorServer, c: Call) -> Reply:
     content = _content(s)
@@ -497,8 +547,27 @@ def _search_dashboards(s: EmulatorServer, c: Call) -> Reply:
     user_defined = (
         d for d in content.dashboards.values() if not d.is_lookml and d.id not in misses
     )
-    found = search(user_defined, c.params, DASHBOARD_SEARCH)
-    return ok([res.dashboard(content, d) for d in found])
+    return _dashboard_page(s, c, search(user_defined, c.params, DASHBOARD_SEARCH))
+
+
+# Registered before /dashboards/{dashboard_id} so that the literal path wins, whatever the
+# patterns (today `{dashboard_id}` is one segment, so they cannot meet anyway).
+@route("GET", "/dashboards/lookml/search", "search_lookml_dashboards")
+def _search_lookml_dashboards(s: EmulatorServer, c: Call) -> Reply:
+    # The operation has no `deleted` parameter: a trashed LookML dashboard is never listed.
+    dashboards = _content(s).dashboards.values()
+    rows = (_lookml_row(d) for d in dashboards if d.is_lookml and not d.deleted)
+    params = {k: v for k, v in c.params.items() if k != "deleted"}
+    found = search(rows, params, LOOKML_DASHBOARD_SEARCH)
+    return _dashboard_page(s, c, [row.dashboard for row in found])
+
+
+def _lookml_row(d: DashboardSpec) -> SimpleNamespace:
+    """What the LookML search filters and sorts on. Looker matches and sorts `title` on the
+    dashboard's LookML name (`shop_overview`), not its display title, as looker-sdk's docs of
+    search_lookml_dashboards say."""
+    name = d.id.partition("::")[2]
+    return SimpleNamespace(id=d.id, title=name, folder_id=d.folder_id, dashboard=d)
 
 
 def _dashboard(s: EmulatorServer, dashboard_id: str) -> Any:
@@ -507,7 +576,10 @@ def _dashboard(s: EmulatorServer, dashboard_id: str) -> Any:
 
 @route("GET", "/dashboards/{dashboard_id}", "dashboard")
 def _get_dashboard(s: EmulatorServer, c: Call) -> Reply:
-    return ok(res.dashboard(_content(s), _dashboard(s, c.args[0])))
+    dash = _dashboard(s, c.args[0])
+    if dash.id in s.faults.config.broken_dashboards:
+        raise Unserializable()  # whatever `fields` asks for: the least a client can get
+    return ok(res.dashboard(_content(s), dash))
 
 
 @route("GET", "/dashboards/{dashboard_id}/dashboard_elements", "dashboard_dashboard_elements")
@@ -548,11 +620,9 @@ def _get_query(s: EmulatorServer, c: Call) -> Reply:
     return ok(res.query(_query(s, c.args[0])))
 
 
-@route("GET", "/queries/{query_id}/run/{result_format}", "run_query")
-def _run_query(s: EmulatorServer, c: Call) -> Reply:
-    query = _query(s, c.args[0])
-    if c.args[1] != "sql":
-        raise ApiError(400, f"The emulator only runs result_format sql, not {c.args[1]}")
+def _sql_reply(s: EmulatorServer, query: QuerySpec, result_format: str, c: Call) -> Reply:
+    if result_format != "sql":
+        raise ApiError(400, f"The emulator only runs result_format sql, not {result_format}")
     inst = s.instance
     try:
         sql = generate_sql(
@@ -565,6 +635,53 @@ def _run_query(s: EmulatorServer, c: Call) -> Reply:
     except UnknownExploreError:
         raise not_found() from None
     return Reply(200, sql, content_type="text/plain")
+
+
+@route("GET", "/queries/{query_id}/run/{result_format}", "run_query")
+def _run_query(s: EmulatorServer, c: Call) -> Reply:
+    return _sql_reply(s, _query(s, c.args[0]), c.args[1], c)
+
+
+_URL_FILTER = re.compile(r"^f\[(.+)\]$")
+
+
+def _list_param(params: dict[str, str], name: str) -> list[str]:
+    return [v.strip() for v in params.get(name, "").split(",") if v.strip()]
+
+
+def _url_sort(term: str) -> str:
+    """`orders.count desc 0` -> `orders.count desc`: Looker's explore URLs may end a sort with a
+    number; the emulator keeps only the field and its direction."""
+    name, *rest = term.split()
+    return f"{name} desc" if "desc" in (w.lower() for w in rest) else name
+
+
+def url_query(model: str, explore: str, params: dict[str, str]) -> QuerySpec:
+    """A transient query from run_url_encoded_query's URL; it is not added to the content."""
+    filters = {m.group(1): v for k, v in params.items() if (m := _URL_FILTER.match(k))}
+    return QuerySpec(
+        "adhoc",
+        model,
+        explore,
+        _list_param(params, "fields"),
+        filters,
+        [_url_sort(term) for term in _list_param(params, "sorts")],
+        _list_param(params, "pivots"),
+        params.get("dynamic_fields") or None,
+        params.get("limit") or None,
+    )
+
+
+@route(
+    "GET",
+    "/queries/models/{model_name}/views/{view_name}/run/{result_format}",
+    "run_url_encoded_query",
+)
+def _run_url_encoded_query(s: EmulatorServer, c: Call) -> Reply:
+    model, explore, result_format = c.args
+    if s.instance.resolve(model, explore) is None:
+        raise not_found()
+    return _sql_reply(s, url_query(model, explore, c.params), result_format, c)
 
 
 @route("GET", "/merge_queries/{merge_query_id}", "merge_query")

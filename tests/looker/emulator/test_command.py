@@ -22,23 +22,33 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "exposure_sync.looker.emulator.command", *args]
 
 
-def test_prints_settings_serves_and_exits_quietly_on_ctrl_c() -> None:
+def start(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """The command started with `args`, and the settings it printed on stdout."""
     proc = subprocess.Popen(
-        command("--instance", str(SHOP), "--port", "0", "--latency-ms", "1", "--seed", "3"),
+        command("--instance", str(SHOP), *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines = [proc.stdout.readline().rstrip("\n") for _ in range(4)]  # type: ignore[union-attr]
+    return proc, dict(line.split("=", 1) for line in lines)
+
+
+def login(settings: dict[str, str]) -> dict[str, str]:
+    creds = {"client_id": settings[NAMES[1]], "client_secret": settings[NAMES[2]]}
+    url = f"{settings['LOOKERSDK_BASE_URL']}{API}/login"
+    token = requests.post(url, data=creds, timeout=10).json()["access_token"]
+    return {"Authorization": f"token {token}"}
+
+
+def test_prints_settings_serves_and_exits_quietly_on_ctrl_c() -> None:
+    proc, settings = start("--port", "0", "--latency-ms", "1", "--seed", "3")
     try:
-        lines = [proc.stdout.readline().rstrip("\n") for _ in range(4)]  # type: ignore[union-attr]
-        settings = dict(line.split("=", 1) for line in lines)
         assert list(settings) == [*NAMES, "LOOKERSDK_VERIFY_SSL"]
         assert settings["LOOKERSDK_VERIFY_SSL"] == "false"
         base = settings["LOOKERSDK_BASE_URL"]
         assert base.startswith("http://127.0.0.1:")
-        creds = {"client_id": settings[NAMES[1]], "client_secret": settings[NAMES[2]]}
-        token = requests.post(f"{base}{API}/login", data=creds, timeout=10).json()["access_token"]
-        reply = requests.get(f"{base}{API}/users/1", headers={"Authorization": f"token {token}"})
+        reply = requests.get(f"{base}{API}/users/1", headers=login(settings), timeout=10)
         assert reply.json()["email"] == "ada@shop.example"
     finally:
         proc.send_signal(signal.SIGINT)
@@ -69,3 +79,18 @@ def test_serve_forever_in_process() -> None:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_broken_dashboard_flag() -> None:
+    proc, settings = start("--broken-dashboard", "2", "--broken-dashboard", "4")
+    try:
+        base, headers = settings["LOOKERSDK_BASE_URL"], login(settings)
+        statuses = [
+            requests.get(f"{base}{API}/dashboards/{i}", headers=headers, timeout=10).status_code
+            for i in ("1", "2", "3", "4")
+        ]
+        assert statuses == [200, 500, 200, 500]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0

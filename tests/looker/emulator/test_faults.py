@@ -135,3 +135,63 @@ def test_bad_fault_settings_are_refused() -> None:
         FaultConfig(fault_rate=1.5)
     with pytest.raises(ValueError, match="kinds"):
         FaultConfig(kinds=("418",))
+
+
+def test_broken_dashboards_fail_where_their_tiles_are_served(shop: Instance) -> None:
+    broken = frozenset({"3", "shop::shop_overview"})
+    with EmulatorServer(shop, faults=FaultConfig(broken_dashboards=broken)) as server:
+        token = login(server)
+
+        def get(path: str, **params: str | int) -> requests.Response:
+            url = f"{server.base_url}{API}{path}"
+            return requests.get(url, params=params, headers={"Authorization": f"token {token}"})
+
+        # one bad tile: Looker cannot serialize the dashboard, whatever the fields asked for
+        assert get("/dashboards/3").status_code == 500
+        assert get("/dashboards/3", fields="id,title").status_code == 500
+        assert get("/dashboards/shop%3A%3Ashop_overview").status_code == 500
+        assert get("/dashboards/2").status_code == 200
+        assert get("/dashboards/999").status_code == 404  # unknown stays unknown
+
+        search, lookml = "/dashboards/search", "/dashboards/lookml/search"
+        # a page fails when it returns a broken dashboard with its elements...
+        assert get(search).status_code == 500
+        assert get(search, limit=2, offset=2).status_code == 500  # rows 3 and 4
+        assert get(search, fields="id,dashboard_elements(id)").status_code == 500
+        assert get(lookml).status_code == 500
+        assert get(lookml, fields="id,dashboard_elements(result_maker)").status_code == 500
+        # ...and is served without them, or when no broken dashboard is among its rows
+        light = get(search, limit=2, offset=2, fields="id,title")
+        assert [d["id"] for d in light.json()] == ["3", "4"]
+        assert [d["id"] for d in get(lookml, fields="id,title").json()] == ["shop::shop_overview"]
+        assert get(search, limit=2, fields="id,dashboard_elements").status_code == 200
+        assert get(search, title="Customers").status_code == 200
+        assert get(search, limit=2, offset=2).json()["message"] == "Internal Server Error"
+
+        # logged and counted as faults, the same way every time
+        log = server.stats.log()[1:]  # after the login
+        assert [(r.operation, r.status, r.fault) for r in log if r.status == 500] == [
+            ("dashboard", 500, "500"),
+            ("dashboard", 500, "500"),
+            ("dashboard", 500, "500"),
+            ("search_dashboards", 500, "500"),
+            ("search_dashboards", 500, "500"),
+            ("search_dashboards", 500, "500"),
+            ("search_lookml_dashboards", 500, "500"),
+            ("search_lookml_dashboards", 500, "500"),
+            ("search_dashboards", 500, "500"),
+        ]
+        assert all(r.fault is None for r in log if r.status != 500)
+        assert server.stats.counts() == {
+            "login": 1,
+            "dashboard": 5,
+            "search_dashboards": 7,
+            "search_lookml_dashboards": 3,
+        }
+
+
+def test_broken_dashboards_need_a_token_first(shop: Instance) -> None:
+    faults = FaultConfig(broken_dashboards=frozenset({"1"}))
+    with EmulatorServer(shop, faults=faults) as server:
+        assert requests.get(f"{server.base_url}{API}/dashboards/1", timeout=10).status_code == 401
+        assert server.stats.log()[0].fault is None

@@ -43,3 +43,19 @@ def test_add_rename_delete() -> None:
             server.update_dashboard("1", nonsense=True)
         with pytest.raises(BadInputError, match="duplicate id"):
             server.add_dashboard({"id": "1", "title": "Again"})
+
+
+def test_an_untitled_query_tile_has_an_unnamed_filterable() -> None:
+    with EmulatorServer(load_instance(SHOP)) as server:
+        query = {"model": "shop", "view": "customers", "fields": ["users.count"]}
+        tiles = [{"query": query}, {"title": "Named", "query": query}]
+        server.add_dashboard({"id": 43, "title": "Untitled tiles", "tiles": tiles})
+        reply = requests.get(
+            f"{server.base_url}{API}/dashboards/43",
+            headers={"Authorization": f"token {login(server)}"},
+            timeout=10,
+        )
+        assert [e["result_maker"]["filterables"] for e in reply.json()["dashboard_elements"]] == [
+            [{"model": "shop", "view": "customers", "name": None, "listen": []}],
+            [{"model": "shop", "view": "customers", "name": "Named", "listen": []}],
+        ]

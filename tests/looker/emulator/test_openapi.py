@@ -48,12 +48,26 @@ def _spec() -> tuple[dict[str, Any], Registry]:
     return spec, Registry().with_resource(URN, resource)
 
 
+# Where the spec is wrong about what Looker serves, the schema Looker's answers do follow.
+# search_lookml_dashboards: the spec declares one `DashboardLookml` ({dashboard_id, lookml}), but
+# the API answers an array of Dashboard objects, as looker-sdk's generated method declares
+# (looker-open-source/sdk-codegen issue #1656).
+SPEC_FIXES = {
+    ("/dashboards/lookml/search", "get", "200"): {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Dashboard"},
+    },
+}
+
+
 def check(template: str, method: str, reply: requests.Response) -> None:
     """Validate `reply` against the spec's schema for that operation and status."""
     spec, registry = _spec()
     responses = spec["paths"][template][method.lower()]["responses"]
     status = str(reply.status_code)
-    if status in ("401", "500", "503") and status not in responses:
+    if (template, method.lower(), status) in SPEC_FIXES:
+        schema = SPEC_FIXES[template, method.lower(), status]
+    elif status in ("401", "500", "503") and status not in responses:
         schema = {"$ref": "#/components/schemas/Error"}  # not listed per operation; same body
     else:
         assert status in responses, f"{method} {template}: status {status} not in the spec"
@@ -70,12 +84,18 @@ def check(template: str, method: str, reply: requests.Response) -> None:
 
 
 NESTED = "id,title,dashboard_elements(id,query(model,view,fields),look(query(model,view)))"
+RESULT_MAKERS = "id,dashboard_elements(result_maker(merge_result_id,filterables(model,view)))"
+URL_QUERY = "/queries/models/{model_name}/views/{view_name}/run/{result_format}"
 CASES = [
     ("/dashboards", "/dashboards", {}),
     ("/dashboards/search", "/dashboards/search", {}),
     ("/dashboards/search", "/dashboards/search", {"title": "sales%", "limit": 1, "offset": 1}),
     ("/dashboards/search", "/dashboards/search", {"fields": NESTED}),
     ("/dashboards/search", "/dashboards/search", {"deleted": "true"}),
+    ("/dashboards/search", "/dashboards/search", {"fields": RESULT_MAKERS}),
+    ("/dashboards/lookml/search", "/dashboards/lookml/search", {}),
+    ("/dashboards/lookml/search", "/dashboards/lookml/search", {"title": "%", "limit": 1}),
+    ("/dashboards/lookml/search", "/dashboards/lookml/search", {"fields": NESTED}),
     ("/dashboards/{dashboard_id}", "/dashboards/1", {}),
     ("/dashboards/{dashboard_id}", "/dashboards/5", {}),
     ("/dashboards/{dashboard_id}", "/dashboards/" + quote("shop::shop_overview"), {}),
@@ -85,6 +105,7 @@ CASES = [
     ("/looks/{look_id}", "/looks/1", {}),
     ("/queries/{query_id}", "/queries/1", {}),
     ("/queries/{query_id}/run/{result_format}", "/queries/9/run/sql", {}),
+    (URL_QUERY, "/queries/models/shop/views/orders/run/sql", {"fields": "orders.count"}),
     ("/lookml_models", "/lookml_models", {}),
     ("/lookml_models/{lookml_model_name}", "/lookml_models/shop", {}),
     ("/folders", "/folders", {}),
@@ -127,6 +148,10 @@ def test_login_logout_and_errors(shop_server: EmulatorServer, api: Callable) -> 
     assert bad.status_code == 404
     check("/login", "POST", bad)
     check("/dashboards/{dashboard_id}", "GET", api("/dashboards/999"))
+    for path in ("/queries/models/shop/views/orders/run/json", "/queries/models/x/views/y/run/sql"):
+        reply = api(path)
+        assert reply.status_code in (400, 404)
+        check(URL_QUERY, "GET", reply)
     check("/dashboards", "GET", requests.get(f"{url}/dashboards", timeout=10))  # 401
     token = login(shop_server)
     out = requests.delete(f"{url}/logout", headers={"Authorization": f"token {token}"}, timeout=10)
@@ -147,6 +172,7 @@ def test_greenery_responses_validate() -> None:
             return reply
 
         check("/dashboards/search", "GET", get("/dashboards/search"))
+        check("/dashboards/lookml/search", "GET", get("/dashboards/lookml/search"))
         for dash_id in greenery.content.dashboards:
             check("/dashboards/{dashboard_id}", "GET", get(f"/dashboards/{quote(dash_id)}"))
         for model in greenery.project.models.values():

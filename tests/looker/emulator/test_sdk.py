@@ -59,6 +59,41 @@ def test_lookml_dashboard_by_model_id(sdk: Looker40SDK) -> None:
     assert [e.type for e in dash.dashboard_elements] == ["vis", "text", "vis"]
 
 
+def test_result_maker_filterables(sdk: Looker40SDK) -> None:
+    query_tile, look_tile, merged, text = sdk.dashboard("1").dashboard_elements
+    assert [(f.model, f.view, f.name, f.listen) for f in query_tile.result_maker.filterables] == [
+        ("shop", "orders", "Orders by status", [])
+    ]
+    # one per source query, in source order, named as the merge query names its sources
+    sources = sdk.merge_query(merged.merge_result_id).source_queries
+    assert [(f.model, f.view, f.name) for f in merged.result_maker.filterables] == [
+        ("shop", "orders", sources[0].name),
+        ("shop", "inventory", sources[1].name),
+    ]
+    assert sources[0].name != sources[1].name
+    assert merged.result_maker.merge_result_id == merged.merge_result_id
+    assert look_tile.result_maker is None and text.result_maker is None  # unchanged
+
+    lookml = sdk.dashboard("shop::shop_overview").dashboard_elements
+    assert [[f.view for f in e.result_maker.filterables] for e in (lookml[0], lookml[2])] == [
+        ["orders"],
+        ["orders", "inventory"],
+    ]
+
+
+def test_search_lookml_dashboards(sdk: Looker40SDK) -> None:
+    found = sdk.search_lookml_dashboards()
+    assert all(isinstance(d, models.Dashboard) for d in found)
+    assert [d.id for d in found] == ["shop::shop_overview"]
+    assert found[0] == sdk.dashboard("shop::shop_overview")  # the same full dashboard
+    assert [e.type for e in found[0].dashboard_elements] == ["vis", "text", "vis"]
+    light = sdk.search_lookml_dashboards(folder_id="lookml", fields="id,title")
+    assert [(d.id, d.title, d.dashboard_elements) for d in light] == [
+        ("shop::shop_overview", "Shop overview", None)
+    ]
+    assert sdk.search_lookml_dashboards(folder_id="10") == []
+
+
 def test_looks_queries_and_merges(sdk: Looker40SDK) -> None:
     assert [lk.id for lk in sdk.all_looks()] == ["1", "2"]
     assert [lk.id for lk in sdk.search_looks(deleted=True)] == ["3"]

@@ -1,17 +1,19 @@
-"""Generated SQL (/queries/{id}/run/sql) for the shop fixture's queries, by query id."""
+"""Generated SQL: /queries/{id}/run/sql for the shop fixture's queries, by query id, and
+/queries/models/{model}/views/{explore}/run/sql for queries given in the URL."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
 import sqlglot
 
-from exposure_sync.looker.emulator import Instance, load_instance
+from exposure_sync.looker.emulator import EmulatorServer, Instance, load_instance
 from exposure_sync.looker.emulator.sql import generate_sql
 
-from .conftest import SHOP
+from .conftest import API, SHOP, login
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +110,110 @@ def test_greenery_queries_all_parse() -> None:
             text = generate_sql(greenery.resolve, greenery.project, content.user_attributes, q)
             dialect = greenery.resolve(q.model, q.view).dialect  # type: ignore[union-attr]
             assert sqlglot.parse(text, read=dialect), q.id
+
+
+# --- /queries/models/{model}/views/{explore}/run/sql: a query given in the URL -------------------
+
+
+def url_params(query: dict[str, Any]) -> dict[str, str]:
+    """run_url_encoded_query's parameters for a query as /queries/{id} serves it."""
+    params = {
+        "fields": ",".join(query["fields"]),
+        "sorts": ",".join(query["sorts"]),
+        "pivots": ",".join(query["pivots"] or []),
+        "limit": query["limit"],
+        **{f"f[{name}]": value for name, value in (query["filters"] or {}).items()},
+    }
+    if query["dynamic_fields"]:
+        params["dynamic_fields"] = query["dynamic_fields"]
+    return params
+
+
+def run_url(get: Callable[..., requests.Response], model: str, explore: str, **params: str) -> str:
+    reply = get(f"/queries/models/{model}/views/{explore}/run/sql", **params)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["Content-Type"].startswith("text/plain")
+    return reply.text
+
+
+def test_url_query_is_the_saved_querys_sql(
+    api: Callable[..., requests.Response], shop: Instance, sql: Callable[..., str]
+) -> None:
+    for q in shop.content.queries.values():
+        if (q.model, q.view) in shop.content.removed_explores:
+            continue
+        params = url_params(api(f"/queries/{q.id}").json())
+        assert run_url(api, q.model, q.view, **params) == sql(q.id), q.id
+        rebuilt = run_url(api, q.model, q.view, **params, rebuild_pdts="true")
+        assert rebuilt == sql(q.id, rebuild_pdts="true"), q.id
+
+
+def test_url_query_filters_sorts_and_limit(api: Callable[..., requests.Response]) -> None:
+    text = run_url(
+        api,
+        "shop",
+        "orders",
+        fields="orders.status,orders.count",
+        sorts="orders.count desc 0",  # as Looker's explore URLs write it
+        limit="7",
+        **{"f[orders.status]": "shipped,delivered", "f[orders.count]": ">3"},
+    )
+    assert "orders.status AS orders_status" in text
+    assert "WHERE ((orders.status = 'shipped' OR orders.status = 'delivered'))" in text
+    assert "HAVING" in text and "> 3" in text
+    assert text.endswith("ORDER BY 2 DESC\nLIMIT 7")
+
+
+def test_url_query_errors(
+    api: Callable[..., requests.Response], shop: Instance, shop_server: EmulatorServer
+) -> None:
+    queries = len(shop.content.queries)
+    path = "/queries/models/{}/views/{}/run/{}"
+    assert api(path.format("shop", "orders", "json"), fields="orders.count").status_code == 400
+    assert api(path.format("nope", "orders", "sql"), fields="orders.count").status_code == 404
+    assert api(path.format("shop", "nope", "sql"), fields="orders.count").status_code == 404
+    assert api(path.format("shop", "legacy_orders", "sql")).status_code == 404  # removed explore
+    assert api("/queries/adhoc").status_code == 404  # the URL's query is not kept
+    assert len(shop.content.queries) == queries
+    last = shop_server.stats.log()[-2]
+    assert (last.operation, last.status) == ("run_url_encoded_query", 404)
+
+
+def test_greenery_url_query_on_derived_tables() -> None:
+    greenery = load_instance()
+    saved = next(q for q in greenery.content.queries.values() if q.view == "daily_sessions_pdt")
+    with EmulatorServer(greenery) as server:
+        session = requests.Session()
+        session.headers["Authorization"] = f"token {login(server)}"
+
+        def get(path: str, **params: str) -> requests.Response:
+            return session.get(f"{server.base_url}{API}{path}", params=params, timeout=10)
+
+        # a SQL derived table chained on another: both bodies, as CTEs
+        text = run_url(get, "greenery", "customers", fields="customers.user_id,repeat_buyers.count")
+        assert "WITH user_order_facts AS (" in text and ", repeat_buyers AS (" in text
+        assert "FROM user_order_facts\n" in text and "WHERE order_count > 1" in text
+        assert "LEFT JOIN repeat_buyers AS repeat_buyers ON customers.user_id" in text
+
+        # a persistent derived table, joined: its scratch table; its SQL only when rebuilt
+        fields = "fact_sessions_funnel.session_started_date,daily_sessions_pdt.total_sessions"
+        used = run_url(get, "greenery", "fact_sessions_funnel", fields=fields)
+        assert used.startswith("-- use existing daily_sessions_pdt in looker_scratch.LR_")
+        assert "FROM analytics.fact_sessions_funnel AS f\n" not in used
+        rebuilt = run_url(
+            get, "greenery", "fact_sessions_funnel", fields=fields, rebuild_pdts="true"
+        )
+        create, _, query = rebuilt.partition(";\n")
+        assert create.startswith("CREATE TABLE looker_scratch.LR_")
+        assert "FROM analytics.fact_sessions_funnel AS f\n" in create  # the PDT's inputs
+        scratch = create.split()[2]
+        assert f"LEFT JOIN {scratch} AS daily_sessions_pdt ON" in query
+        assert scratch in used  # the same scratch table either way
+
+        # the same text run_query gives for a saved query on the PDT's own explore
+        params = url_params(get(f"/queries/{saved.id}").json())
+        for rebuild in ("false", "true"):
+            by_id = get(f"/queries/{saved.id}/run/sql", rebuild_pdts=rebuild).text
+            by_url = run_url(get, "greenery", "daily_sessions_pdt", **params, rebuild_pdts=rebuild)
+            assert by_url == by_id
+        assert "CREATE TABLE" in by_url
