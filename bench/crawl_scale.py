@@ -318,11 +318,11 @@ def _ms(value: float) -> str:
 
 
 OPERATION_GROUPS = (
-    ("search", ("search_dashboards",)),
+    ("search", ("search_dashboards", "search_lookml_dashboards")),
     ("explores", ("lookml_model_explore",)),
-    ("merge queries", ("merge_query",)),
+    ("merge queries", ("merge_query",)),  # only with merged_results: queries
     ("queries", ("query",)),
-    ("generated SQL", ("run_query",)),
+    ("generated SQL", ("run_query", "run_url_encoded_query")),
     ("users", ("all_users",)),
 )
 
