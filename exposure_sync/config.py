@@ -51,9 +51,9 @@ class Config:
     include_personal_folders: bool = False
     include_looks: bool = False
     granularity: str = "query"  # or "explore"
-    # "explores": merged-results tiles at explore granularity, from what the dashboard tells
-    # (no calls); "queries": read each merge and its source queries (1 + sources calls each)
-    merged_results: str = "explores"
+    # "queries": read each merge and its source queries (1 + sources calls each); "explores":
+    # merged-results tiles at explore granularity, from what the dashboard tells (no calls)
+    merged_results: str = "queries"
     concurrency: int = 8
     retries: int = 5
     # LookML substitutions

@@ -26,6 +26,7 @@ from exposure_sync.looker.crawl import PAGE_SIZE, USER_CHUNK
 from exposure_sync.looker.decode_content import id_sort_key
 from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.instance import GREENERY as GREENERY_INSTANCE
+from exposure_sync.looker.snapshot import save_crawl
 from exposure_sync.run import read_looker
 from exposure_sync.sync import DELETED, HAND_WRITTEN, NO_DEPENDENCY, PERSONAL
 from tests.conftest import GREENERY, run_dbt
@@ -40,9 +41,9 @@ def expected_fixture() -> dict:
     return yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
 
 
-def expected_lineage(merged_results: str = "explores") -> dict:
+def expected_lineage(merged_results: str = "queries") -> dict:
     """Each dashboard's expected lineage; merged-results dashboards as that mode reads them
-    (the default "explores": source explores at explore granularity)."""
+    ("explores": source explores at explore granularity)."""
     fixture = expected_fixture()
     dashboards = dict(fixture["dashboards"])
     if merged_results == "explores":
@@ -433,73 +434,130 @@ def expected_calls(emulator, config) -> dict[str, int]:
     return {operation: count for operation, count in counts.items() if count}
 
 
-def test_api_calls_stay_within_issue_4s_bound(emulator, greenery_config):
-    expected = expected_calls(emulator, greenery_config)
-    crawl = read_looker(greenery_config, None, None)
+def issue_4_bound(counts: dict[str, int]) -> int:
+    """Issue 4, acceptance 5, as written: distinct explores + search pages + user and folder
+    look-ups + generated-SQL calls for derived-table queries + 5."""
+    return (
+        counts["lookml_model_explore"]
+        + counts["search_dashboards"]
+        + counts["search_lookml_dashboards"]
+        + counts["all_users"]
+        + counts["all_folders"]
+        + counts.get("run_query", 0)
+        + counts.get("run_url_encoded_query", 0)
+        + 5
+    )
+
+
+def test_api_calls_by_explore_stay_within_issue_4s_bound(emulator, greenery_config):
+    """With merged_results: explores the crawl costs no call per dashboard, tile or merge."""
+    config = replace(greenery_config, merged_results="explores")
+    expected = expected_calls(emulator, config)
+    crawl = read_looker(config, None, None)
     counts = emulator.stats.counts()
     assert counts == expected
-    # the instance exercises each kind of call: merged tiles' explores, a retired explore,
-    # SQL for saved queries and for a merged tile's explore with a derived table
+    # the instance exercises each kind of call: a retired explore, SQL for saved queries and
+    # for merged tiles' explores with a derived table
     assert ("greenery", "retired_explore") in {k for k, e in crawl.explores.items() if e is None}
     assert expected["run_query"] > 0 and expected["run_url_encoded_query"] > 0
     assert len(crawl.generated_sql) == expected["run_query"] + expected["run_url_encoded_query"]
-    assert "merge_query" not in counts and "query" not in counts and "dashboard" not in counts
+    assert not {"merge_query", "query", "dashboard"} & set(counts)
 
-    # issue 4, acceptance 5, as written
-    bound = (
-        counts["lookml_model_explore"]  # distinct explores
-        + counts["search_dashboards"]
-        + counts["search_lookml_dashboards"]  # search pages
-        + counts["all_users"]
-        + counts["all_folders"]  # user and folder look-ups
-        + counts["run_query"]
-        + counts["run_url_encoded_query"]  # generated SQL for derived-table queries
-        + 5
-    )
+    bound = issue_4_bound(counts)
     assert emulator.stats.total() <= bound
+    assert (emulator.stats.total(), bound) == (37, 39)  # README "API calls"
     # what the + 5 holds: the login, /dashboards, and each connection
     assert emulator.stats.total() == bound - 5 + 1 + 1 + counts["connection"]
 
 
-def test_precise_merged_results_cost_one_call_per_merge_and_source(emulator, greenery_config):
-    config = replace(greenery_config, merged_results="queries")
-    expected = expected_calls(emulator, config)
-    read_looker(config, None, None)
-    assert emulator.stats.counts() == expected
+def test_api_calls_by_default_add_one_per_merge_and_source(emulator, greenery_config):
+    """The default reads each merged result and its source queries (query precision): the
+    bound plus those, the one cost the bound does not count."""
+    expected = expected_calls(emulator, greenery_config)
+    read_looker(greenery_config, None, None)
+    counts = emulator.stats.counts()
+    assert counts == expected
     assert expected["merge_query"] == 3 and expected["query"] == 6
     assert "run_url_encoded_query" not in expected  # each source query has its own SQL
+    assert emulator.stats.total() == 43  # README "API calls"
+    assert emulator.stats.total() <= issue_4_bound(counts) + counts["merge_query"] + counts["query"]
 
 
 def test_a_failed_search_page_costs_only_its_own_dashboards(emulator, greenery_config):
-    """A page that keeps failing is read again one dashboard at a time: every other dashboard
-    is read in full and only the broken one fails."""
+    """A page that keeps failing is read again as ids and titles, then one dashboard at a time:
+    every other dashboard is read in full and only the broken one fails."""
     config = replace(greenery_config, retries=1)
+    emulator.stats.reset()
+    clean = read_looker(config, None, None)
+    clean_calls = emulator.stats.counts()
     emulator.set_faults(FaultConfig(broken_dashboards=frozenset({"5"})))
+    emulator.stats.reset()
     try:
         crawl = read_looker(config, None, None)
     finally:
         emulator.set_faults(None)
-    clean = read_looker(config, None, None)
     assert [(f.kind, f.id) for f in crawl.failures] == [("dashboard", "5")]
     faulty = {d.id: d for d in crawl.dashboards}
     assert faulty["5"].tiles == () and not faulty["5"].deleted
     assert {d.id: d for d in clean.dashboards if d.id != "5"} == {
         i: d for i, d in faulty.items() if i != "5"
     }
+    # the live page: tried twice (one retry), then its light page, then each of its dashboards
+    # (5 twice); all dashboards fit on one page
+    live = sum(
+        not d.is_lookml and not d.deleted for d in emulator.instance.content.dashboards.values()
+    )
+    assert live < PAGE_SIZE
+    calls = emulator.stats.counts()
+    assert calls["search_dashboards"] == clean_calls["search_dashboards"] + 2
+    assert calls["dashboard"] == live + 1
 
 
-def test_a_merged_tile_whose_sources_looker_did_not_name_keeps_its_entry(
+def test_by_explore_reads_the_merges_whose_tiles_name_no_explores(
     emulator, greenery_manifest, greenery_config
 ):
-    """Should a Looker serve no filterables for a merged tile, its sources are unknown: the
-    dashboard is not settled (entry kept, exit 3), never silently without dependencies."""
-    crawl = read_looker(greenery_config, None, None)
+    """Should a Looker not name a merged tile's source explores, merged_results: explores
+    reads that merge after all: the lineage is the precise one, not an empty one."""
+    config = replace(greenery_config, merged_results="explores")
+    emulator.set_faults(FaultConfig(unnamed_merge_sources=True))
+    try:
+        crawl = read_looker(config, None, None)
+    finally:
+        emulator.set_faults(None)
+    lineage = build_lineage(crawl, config, load_manifest(greenery_manifest))
+    manifest = load_manifest(greenery_manifest)
+    for dashboard_id, want in expected_lineage("queries").items():
+        got = sorted(
+            node_reference(n, manifest.project_name)
+            for n in lineage.dbt_nodes(dashboard_node(dashboard_id))
+        )
+        assert got == sorted(want["depends_on"]), dashboard_id
+    assert len(crawl.merge_queries) == 3 and lineage.incomplete == {}
+
+
+def test_a_merged_tile_whose_sources_are_unknown_keeps_its_entry_and_exits_3(
+    emulator, greenery_manifest, output, tmp_path: Path
+):
+    """Neither the merge nor the source explores known (a snapshot whose merge read failed,
+    on a Looker that names no explores): the dashboard is not settled, never emptied."""
+    assert invoke("sync", greenery_manifest, output)[0] == 0
+    before = output.read_bytes()
+    raw = yaml.safe_load(CONFIG.read_text())
+    raw.pop("output")
+    crawl = read_looker(config_from_dict(raw), None, None)
     merged = next(d for d in crawl.dashboards if any(t.merge_result_id for t in d.tiles))
     unnamed = replace(merged, tiles=tuple(replace(t, merge_sources=()) for t in merged.tiles))
     crawl.dashboards = [unnamed if d.id == merged.id else d for d in crawl.dashboards]
-    lineage = build_lineage(crawl, greenery_config, load_manifest(greenery_manifest))
-    reason = lineage.incomplete_reason(dashboard_node(merged.id))
-    assert reason is not None and "merged_results: queries" in reason
+    crawl.merge_queries = {
+        i: m for i, m in crawl.merge_queries.items()
+        if i not in {t.merge_result_id for t in merged.tiles}
+    }  # fmt: skip
+    snapshot = tmp_path / "crawl.json"
+    save_crawl(crawl, snapshot)
+    code, out = invoke("sync", greenery_manifest, output, "--from-snapshot", str(snapshot))
+    assert code == 3, out
+    assert f"dashboard {merged.id}" in out and "source explores could be read" in out
+    assert output.read_bytes() == before
 
 
 # --- looks on their own, when configured ---------------------------------------------------

@@ -56,7 +56,8 @@ class Lineage:
     queries_needing_sql: set[str] = field(default_factory=set)
     # of those, the ad-hoc ones (explore_query: no saved query in Looker), by their id
     adhoc_queries: dict[str, Query] = field(default_factory=dict)
-    # query node -> why its dependencies are not all known; such a dashboard is not settled
+    # node (query, merge, relation) -> why its dependencies are not all known; such a dashboard
+    # is not settled
     incomplete: dict[Node, str] = field(default_factory=dict)
     # connections Looker would not describe and the config does not fully replace
     failed_connections: set[str] = field(default_factory=set)
@@ -160,8 +161,8 @@ class LineageBuilder:
                 yield look_node(look.id), look.query
 
     def _add_merge(self, tile_key: Node, tile: Tile) -> None:
-        """Merged results: each source query when the merge was read (merged_results:
-        queries), else each source explore the tile names, at explore granularity."""
+        """Merged results: each source query when the merge was read, else (merged_results:
+        explores) each source explore the tile names, at explore granularity."""
         merge_key: Node = ("merge", tile.merge_result_id or "")
         self.lineage.graph.add_edge(tile_key, merge_key)
         merge = self.crawl.merge_queries.get(tile.merge_result_id or "")
@@ -170,9 +171,10 @@ class LineageBuilder:
                 self._add_query(merge_key, query)
             return
         if not tile.merge_sources:
+            # its merge failed, or a snapshot lacks it, and the tile names no explores
             self.lineage.incomplete[merge_key] = (
-                f"merged results {tile.merge_result_id}: Looker named none of its source "
-                "explores; set merged_results: queries to read them"
+                f"merged results {tile.merge_result_id}: neither its source queries nor its "
+                "source explores could be read"
             )
         for ref in tile.merge_sources:
             explore = self.crawl.explores.get((ref.model, ref.explore))
@@ -196,7 +198,7 @@ class LineageBuilder:
             )
             return
         context = self._context(explore)
-        needs_sql = False
+        derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
         for alias in sorted(views_needed(explore, query, granularity)):
             sql_table_name, view_name = join_table(explore, alias)
@@ -204,8 +206,16 @@ class LineageBuilder:
             # explore's own sql_table_name): the table text is part of the node
             view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
             graph.add_edge(query_key, view_key)
-            needs_sql |= self._expand_view(view_key, sql_table_name, context)
-        if needs_sql:
+            if self._expand_view(view_key, sql_table_name, context):
+                derived.append(alias)
+        unqueried = sorted({*derived} - {name.split(".", 1)[0] for name in query.fields})
+        if query.id and query.id.startswith(ADHOC_QUERY_PREFIX) and unqueried:
+            # explore_query found no field to select these views: its SQL would leave them out
+            self.lineage.incomplete[query_key] = (
+                f"explore {explore.model}::{explore.name}: derived view {unqueried[0]} has no "
+                "dimension or measure to ask its SQL with"
+            )
+        if derived:
             self._add_generated_sql(query_key, query, context)
 
     def _expand_view(

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from exposure_sync.looker.models import Explore, ExploreJoin, Query
+from exposure_sync.looker.models import Explore, ExploreField, ExploreJoin, Query
 
 Granularity = Literal["query", "explore"]
 # ids of explore_query()'s ad-hoc queries; Looker's own query ids are numbers
@@ -42,7 +42,12 @@ def explore_query(explore: Explore) -> Query:
     explore granularity where no saved query exists (a merged tile's source explores): its
     generated SQL holds every derived table the explore can join. Its id is not Looker's."""
     first_field: dict[str, str] = {}
-    for field in sorted(explore.fields, key=lambda f: f.name):
+    # a dimension whose SQL reads only its own view joins exactly that view; filters and
+    # parameters select nothing, so they would not make Looker join it
+    selectable = [f for f in explore.fields if f.kind in ("dimension", "measure")]
+    for field in sorted(
+        selectable, key=lambda f: (f.kind != "dimension", _reads_others(f), f.name)
+    ):
         first_field.setdefault(field.view, field.name)
     return Query(
         id=f"{ADHOC_QUERY_PREFIX}{explore.model}::{explore.name}",
@@ -50,6 +55,10 @@ def explore_query(explore: Explore) -> Query:
         explore=explore.name,
         fields=tuple(first_field[alias] for alias in sorted(first_field)),
     )
+
+
+def _reads_others(field: ExploreField) -> bool:
+    return any(_alias(name) != field.view for name in _references(field.sql))
 
 
 def base_alias(explore: Explore) -> str:

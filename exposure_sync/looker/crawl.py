@@ -2,9 +2,9 @@
 
 Calls (see the README's call-count formula): dashboards come with their tiles, queries and looks
 in search pages (`/dashboards/search`, and `/dashboards/lookml/search` for LookML dashboards);
-merged-results tiles name their source explores themselves (`result_maker.filterables`); so
-beyond the searches only explores need calls of their own, each distinct one fetched once.
-`merged_results: queries` adds one call per merged result and per source query.
+beyond the searches only explores need calls of their own, each distinct one fetched once, and
+merged results (`/merge_queries/{id}` and each source query), unless `merged_results: explores`
+takes their source explores from the tiles themselves (`result_maker.filterables`).
 
 Failure policy: a request about one dashboard's content that keeps failing becomes a
 CrawlFailure and the crawl goes on (the dashboard keeps its previous entry): a search page that
@@ -246,7 +246,7 @@ class _Crawler:
         listings = self._start_listings()
         dashboards = self._dashboards(listings)
         looks = self._looks(listings["looks"].result())
-        merges = self._merge_queries(dashboards) if self.config.merged_results == "queries" else {}
+        merges = self._merge_queries(dashboards)
         explores = self._explores(dashboards, looks, merges)
         return Crawl(
             base_url=self.client.base_url,
@@ -343,10 +343,10 @@ class _Crawler:
 
     def _lookml_pages(self) -> list[Row] | None:
         """LookML dashboards with their tiles, from their own search; None on a Looker that
-        predates `/dashboards/lookml/search` (they are then read one by one)."""
+        predates `/dashboards/lookml/search` or fails it (they are then read one by one)."""
         try:
             return self._dashboard_pages("/dashboards/lookml/search", "LookML dashboards")
-        except NotFound:
+        except LookerRequestError:
             return None
 
     def _standalone_looks(self) -> list[dict[str, Any]]:
@@ -360,8 +360,17 @@ class _Crawler:
         listed = {str(row["id"]): row.get("title") or "" for row in listings["all"].result()}
         lookml_rows = listings["lookml"].result()
         if lookml_rows is None:
-            lookml = {i: title for i, title in listed.items() if "::" in i}
-            lookml_rows = self._lookml_one_by_one(lookml)
+            lookml_rows = self._lookml_one_by_one({i: t for i, t in listed.items() if "::" in i})
+        # a search answer without dashboard_elements (not what we asked for) is not a
+        # dashboard without tiles: read those one by one rather than lose their entries
+        tileless = {
+            _row_id(row): listed.get(_row_id(row), "")
+            for row in lookml_rows
+            if isinstance(row, dict) and "dashboard_elements" not in row
+        }
+        if tileless:
+            lookml_rows = [r for r in lookml_rows if _row_id(r) not in tileless]
+            lookml_rows += self._lookml_one_by_one(tileless)
         found = self._decode_dashboards([*listings["live"].result(), *lookml_rows])
         for row in listings["deleted"].result():
             dashboard_id = str(row["id"])
@@ -442,7 +451,13 @@ class _Crawler:
         return {**{qid: self.queries[qid] for qid in ids if qid in self.queries}, **fetched}
 
     def _merge_queries(self, dashboards: dict[str, Dashboard]) -> dict[str, MergeQuery]:
-        dependents = _dependents(dashboards, lambda tile: tile.merge_result_id)
+        """Merges and their source queries: every one, or with merged_results: explores only
+        those whose tile does not name its source explores."""
+        every = self.config.merged_results == "queries"
+        dependents = _dependents(
+            dashboards,
+            lambda tile: tile.merge_result_id if every or not tile.merge_sources else None,
+        )
         merges = _fetch_each(
             self.pool,
             sorted(dependents, key=id_sort_key),
@@ -633,7 +648,7 @@ def _explore_dependents(
     for dashboard in dashboards.values():
         for tile in dashboard.tiles if not dashboard.deleted else ():
             if tile.merge_result_id and tile.merge_result_id not in merges:
-                # merges not read (merged_results: explores): the explores the tile names
+                # merge not read (merged_results: explores) or failed: the tile's explores
                 for ref in tile.merge_sources:
                     add(Query(None, ref.model, ref.explore), [dashboard.id])
     return dependents

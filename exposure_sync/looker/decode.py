@@ -46,14 +46,15 @@ def join_from_json(data: Json) -> ExploreJoin:
     )
 
 
-def explore_field_from_json(data: Json) -> ExploreField:
-    """A LookmlModelExploreField."""
+def explore_field_from_json(data: Json, kind: str = "dimension") -> ExploreField:
+    """A LookmlModelExploreField; `kind` says which of the explore's field lists held it."""
     name = data.get("name") or ""
     return ExploreField(
         name=name,
         view=data.get("view") or name.split(".", 1)[0],
         original_view=data.get("original_view"),
         sql=data.get("sql"),
+        kind=kind,
     )
 
 
@@ -77,7 +78,7 @@ def query_from_json(data: Json) -> Query:
 def _explore_fields(fieldset: Json) -> Iterable[ExploreField]:
     for kind in _FIELD_KINDS:
         for field in fieldset.get(kind) or ():
-            yield explore_field_from_json(field)
+            yield explore_field_from_json(field, kind.removesuffix("s"))
 
 
 def _sort_field(sort: str) -> str:

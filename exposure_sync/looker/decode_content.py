@@ -71,13 +71,12 @@ def tile_from_json(data: Json) -> Tile:
 
 def _merge_sources(data: Json) -> tuple[ExploreRef, ...]:
     """A merged tile's source explores: one filterable per source query, in source order;
-    repeats (two sources on one explore) are kept once."""
+    repeats (two sources on one explore) are kept once. Empty (unknown) when any filterable
+    does not name its model and explore: a source left out would lose its dependencies."""
     filterables = (data.get("result_maker") or {}).get("filterables") or ()
-    refs = [
-        ExploreRef(str(f["model"]), str(f["view"]))
-        for f in filterables
-        if f.get("model") and f.get("view")
-    ]
+    if not all(f.get("model") and f.get("view") for f in filterables):
+        return ()
+    refs = [ExploreRef(str(f["model"]), str(f["view"])) for f in filterables]
     return tuple(dict.fromkeys(refs))
 
 

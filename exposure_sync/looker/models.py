@@ -118,6 +118,7 @@ class ExploreField:
     view: str  # the alias (join name or explore name)
     original_view: str | None = None
     sql: str | None = None
+    kind: str = "dimension"  # or "measure", "filter", "parameter"
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,20 @@ explore/query decoders they are read with."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from exposure_sync.lineage.views import base_alias, join_table, query_field_names, views_needed
+from exposure_sync.lineage.views import (
+    ADHOC_QUERY_PREFIX,
+    base_alias,
+    explore_query,
+    join_table,
+    query_field_names,
+    views_needed,
+)
 from exposure_sync.looker.decode import explore_from_json, query_from_json
 from exposure_sync.looker.models import Explore, ExploreField, ExploreJoin, Query
 
@@ -276,4 +284,42 @@ def test_query_from_json() -> None:
 def test_query_from_json_with_little() -> None:
     assert query_from_json({"model": "m", "view": "e", "filters": None, "dynamic_fields": ""}) == (
         Query(id=None, model="m", explore="e")
+    )
+
+
+# --- explore_query: an ad-hoc query reading every view, for explore-level merged sources ---
+
+
+def test_explore_query_selects_a_dimension_of_every_view() -> None:
+    orders = explore("orders")
+    adhoc = explore_query(orders)
+    assert adhoc.id == f"{ADHOC_QUERY_PREFIX}{orders.model}::{orders.name}"
+    assert (adhoc.model, adhoc.explore) == (orders.model, orders.name)
+    assert sorted(name.split(".")[0] for name in adhoc.fields) == sorted(
+        {f.view for f in orders.fields}
+    )
+    kinds = {f.name: f.kind for f in orders.fields}
+    assert {kinds[name] for name in adhoc.fields} == {"dimension"}
+    # so Looker joins, and writes the SQL of, every view the explore can join
+    assert views_needed(orders, adhoc) == views_needed(orders, adhoc, "explore")
+
+
+def test_explore_query_picks_a_field_that_joins_only_its_own_view() -> None:
+    """Filters and parameters select nothing; a dimension whose SQL reads another view would
+    join that one too."""
+    orders = explore("orders")
+    extra = (
+        ExploreField("extra.a_filter", "extra", kind="filter"),
+        ExploreField("extra.b_parameter", "extra", kind="parameter"),
+        ExploreField("extra.c_measure", "extra", sql="SUM(${TABLE}.c)", kind="measure"),
+        ExploreField("extra.d_crossing", "extra", sql="${buyer.state}"),
+        ExploreField("extra.e_own", "extra", sql="${TABLE}.e"),
+    )
+    adhoc = explore_query(replace(orders, fields=(*orders.fields, *extra)))
+    assert [name for name in adhoc.fields if name.startswith("extra.")] == ["extra.e_own"]
+    only_measures = replace(orders, fields=(*orders.fields, *extra[:3]))
+    assert "extra.c_measure" in explore_query(only_measures).fields
+    assert all(
+        not name.startswith("extra.")
+        for name in explore_query(replace(orders, fields=(*orders.fields, *extra[:2]))).fields
     )

@@ -49,7 +49,8 @@ EXPLORES = [
     ("warehouse", "snow_users"),
 ]
 CONFIG = Config(include_looks=True, concurrency=4, retries=6)
-PRECISE = replace(CONFIG, merged_results="queries")  # read merges and their source queries
+# merged tiles read from the source explores they name, without reading merges
+BY_EXPLORE = replace(CONFIG, merged_results="explores")
 
 
 def client(retries: int = CONFIG.retries) -> LookerClient:
@@ -77,12 +78,12 @@ def test_crawl_reads_every_kind_of_content(emulator: EmulatorServer) -> None:
     assert result.failures == []
 
 
-def test_crawl_reads_looks_merges_and_explores(emulator: EmulatorServer) -> None:
-    result = run()
+def test_merged_results_by_explore_read_no_merge(emulator: EmulatorServer) -> None:
+    result = run(BY_EXPLORE)
     assert sorted(result.looks) == ["1", "2"]  # the deleted look is not listed
     standalone = result.looks["2"]
     assert standalone.query is not None and standalone.query.explore == "users"
-    # by default a merged tile's source explores come with the dashboard; merges are not read
+    # a merged tile's source explores come with the dashboard; merges are not read
     assert result.dashboards[0].tiles[2].merge_sources == (
         ExploreRef("shop", "orders"),
         ExploreRef("shop", "inventory"),
@@ -95,10 +96,8 @@ def test_crawl_reads_looks_merges_and_explores(emulator: EmulatorServer) -> None
     assert [j.name for j in orders.joins] == ["customers"]
 
 
-def test_precise_merged_results_read_each_merge_and_its_source_queries(
-    emulator: EmulatorServer,
-) -> None:
-    result = run(PRECISE)
+def test_crawl_reads_each_merge_and_its_source_queries(emulator: EmulatorServer) -> None:
+    result = run()
     tile = result.dashboards[0].tiles[2]
     merge = result.merge_queries[tile.merge_result_id or ""]
     assert [(q.model, q.explore) for q in merge.source_queries] == [
@@ -123,7 +122,7 @@ def test_crawl_reads_owners_folders_and_connections(emulator: EmulatorServer) ->
     assert {"1", "2", "10", "11", "20", "21"} <= set(result.folders)
 
 
-FORMULA = {
+BY_EXPLORE_CALLS = {
     "login": 1,
     "search_dashboards": math.ceil((LIVE + 1) / 2) + math.ceil((DELETED + 1) / 2),
     "search_lookml_dashboards": math.ceil((len(LOOKML) + 1) / 2),
@@ -137,22 +136,32 @@ FORMULA = {
 }
 
 
-def test_calls_follow_the_formula(emulator: EmulatorServer) -> None:
-    run(page_size=2)
+def test_calls_by_explore_follow_the_formula(emulator: EmulatorServer) -> None:
+    run(BY_EXPLORE, page_size=2)
     # no dashboard, merge or merged query is fetched on its own
-    assert emulator.stats.counts() == FORMULA
+    assert emulator.stats.counts() == BY_EXPLORE_CALLS
 
 
-def test_precise_merged_results_add_a_call_per_merge_and_source(
+def test_merged_results_cost_a_call_per_merge_and_source(emulator: EmulatorServer) -> None:
+    result = run(page_size=2)
+    merges = len(result.merge_queries)
+    assert merges == 2
+    assert emulator.stats.counts() == {
+        **BY_EXPLORE_CALLS,
+        "merge_query": merges,
+        "query": BY_EXPLORE_CALLS["query"] + 2 * merges,  # each merge has two source queries
+    }
+
+
+def test_by_explore_reads_the_merge_of_a_tile_that_names_no_explores(
     emulator: EmulatorServer,
 ) -> None:
-    result = run(PRECISE, page_size=2)
-    merges = len(result.merge_queries)
-    assert emulator.stats.counts() == {
-        **FORMULA,
-        "merge_query": merges,
-        "query": FORMULA["query"] + 2 * merges,  # each merge has two source queries
-    }
+    """A merged tile whose filterables do not all name model and explore: its sources are
+    unknown, so with merged_results: explores its merge is read after all."""
+    emulator.set_faults(FaultConfig(unnamed_merge_sources=True))
+    result = run(BY_EXPLORE)
+    assert all(t.merge_sources == () for d in result.dashboards for t in d.tiles)
+    assert len(result.merge_queries) == 2 and result.failures == []
 
 
 def test_each_explore_is_fetched_once(emulator: EmulatorServer) -> None:
@@ -169,6 +178,21 @@ def test_lookml_dashboards_come_from_their_own_search(emulator: EmulatorServer) 
     stock = next(d for d in result.dashboards if d.id == "shop::stock")
     assert [t.type for t in stock.tiles] == ["vis", "text"]
     assert "dashboard" not in emulator.stats.counts()
+
+
+@pytest.mark.parametrize("kind", ["404", "503"])
+def test_without_a_lookml_search_lookml_dashboards_are_read_one_by_one(
+    emulator: EmulatorServer, kind: str
+) -> None:
+    """An older Looker has no /dashboards/lookml/search (404); one that keeps failing it is
+    treated alike: the LookML ids /dashboards lists are read one by one."""
+    clean = run()
+    emulator.set_faults(FaultConfig(always_fail={"/dashboards/lookml/search": kind}))
+    emulator.stats.reset()
+    result = run(replace(CONFIG, retries=1))
+    assert result == clean
+    fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
+    assert fetched == ["/dashboards/shop::stock"]
 
 
 def test_faults_give_an_identical_crawl(emulator: EmulatorServer, tmp_path: Path) -> None:
@@ -227,10 +251,10 @@ def test_a_broken_dashboard_fails_alone(emulator: EmulatorServer) -> None:
 
 
 def test_merge_that_always_fails_fails_its_dashboard(emulator: EmulatorServer) -> None:
-    clean = run(PRECISE)
+    clean = run()
     merge_id = clean.dashboards[0].tiles[2].merge_result_id
     emulator.set_faults(FaultConfig(always_fail={f"/merge_queries/{merge_id}": "503"}))
-    result = run(PRECISE)
+    result = run()
     assert [(f.kind, f.id) for f in result.failures] == [("dashboard", "1")]
     assert merge_id not in result.merge_queries
     assert result.dashboards == clean.dashboards  # the record itself is intact

@@ -16,9 +16,10 @@ from exposure_sync.looker.decode_content import (
     looks_in_dashboard,
     merge_query_from_json,
     merge_source_query_ids,
+    tile_from_json,
     user_from_json,
 )
-from exposure_sync.looker.models import Connection, Folder, Query, User
+from exposure_sync.looker.models import Connection, ExploreRef, Folder, Query, User
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "looker"
 
@@ -44,7 +45,18 @@ def test_dashboard_with_every_kind_of_tile() -> None:
     # a look tile points at its look; its query belongs to the look, not the tile
     assert (look_tile.look_id, look_tile.query, look_tile.merge_result_id) == ("7", None, None)
     assert (merge_tile.merge_result_id, merge_tile.query) == ("9", None)
+    # its source explores, from result_maker.filterables: in source order, each once
+    assert merge_tile.merge_sources == (
+        ExploreRef("greenery", "fact_sessions_funnel"),
+        ExploreRef("greenery", "orders"),
+    )
     assert (text_tile.type, text_tile.title, text_tile.query) == ("text", "Notes", None)
+
+
+def test_a_merged_tile_with_an_unnamed_source_has_unknown_sources() -> None:
+    """Naming one source of two would drop the other's dependencies: none is taken."""
+    tile = tile_from_json(load("merge_tile_unnamed_source.json"))
+    assert (tile.merge_result_id, tile.merge_sources) == ("10", ())
 
 
 def test_looks_nested_in_a_dashboard() -> None:

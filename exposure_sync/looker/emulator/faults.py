@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 FAULT_KINDS = ("429", "500", "503", "drop")
+# always_fail may also answer 404: an endpoint this Looker release does not have
+ALWAYS_FAIL_KINDS = (*FAULT_KINDS, "404")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class FaultConfig:
     - `fault_rate` of requests fail with one of `kinds` (`"429"` with `Retry-After:
       retry_after_s`, `"500"`, `"503"`, `"drop"`: the connection is closed without a response).
     - `always_fail` maps a path glob (`/dashboards/7`, `/lookml_models/*/explores/orders`) to a
-      kind: every matching request fails so, whatever the rate.
+      kind: every matching request fails so, whatever the rate; `"404"` there plays an endpoint
+      an older Looker release does not have.
     - `exempt` lists operation ids (`login`, ...) never failed by `fault_rate`.
     - `search_misses` lists dashboard ids `/dashboards/search` leaves out while `/dashboards`
       still lists them, as offset paging does when dashboards come and go during a crawl.
@@ -35,6 +38,8 @@ class FaultConfig:
       `/dashboards/search` or `/dashboards/lookml/search` page that returns one of them with its
       `dashboard_elements` (asked for in `fields`, or no `fields` at all); `fields=id,title`
       pages are served. Decided by content and URL alone, and logged as fault `"500"`.
+    - `unnamed_merge_sources`: merged tiles' `result_maker.filterables` carry no model and
+      explore, as on a Looker that does not fill them.
     """
 
     latency_ms: float = 0.0
@@ -47,13 +52,15 @@ class FaultConfig:
     exempt: frozenset[str] = frozenset()
     search_misses: frozenset[str] = frozenset()
     broken_dashboards: frozenset[str] = frozenset()
+    unnamed_merge_sources: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, got {self.fault_rate}")
-        bad = [k for k in (*self.kinds, *self.always_fail.values()) if k not in FAULT_KINDS]
+        bad = [k for k in self.kinds if k not in FAULT_KINDS]
+        bad += [k for k in self.always_fail.values() if k not in ALWAYS_FAIL_KINDS]
         if bad or not self.kinds:
-            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, got {bad or 'none'}")
+            raise ValueError(f"fault kinds must be among {ALWAYS_FAIL_KINDS}, got {bad or 'none'}")
 
 
 @dataclass(frozen=True)

@@ -337,7 +337,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault == "429":
             after = str(self.emulator.faults.config.retry_after_s)
             return Reply(429, _error_body("Too Many Requests"), headers=(("Retry-After", after),))
-        message = {"500": "Internal Server Error", "503": "Service Unavailable"}[fault]
+        message = {
+            "404": "Not found",
+            "500": "Internal Server Error",
+            "503": "Service Unavailable",
+        }[fault]
         return Reply(int(fault), _error_body(message))
 
     def _send(self, reply: Reply) -> None:
@@ -537,7 +541,17 @@ def _check_serializable(
 
 def _dashboard_page(s: EmulatorServer, c: Call, dashboards: list[DashboardSpec]) -> Reply:
     _check_serializable(s, dashboards, c.params)
-    return ok([res.dashboard(_content(s), d) for d in dashboards])
+    return ok([_served_dashboard(s, d) for d in dashboards])
+
+
+def _served_dashboard(s: EmulatorServer, d: DashboardSpec) -> dict[str, Any]:
+    body = res.dashboard(_content(s), d)
+    if s.faults.config.unnamed_merge_sources:
+        for element in body["dashboard_elements"]:
+            for filterable in (element.get("result_maker") or {}).get("filterables") or ():
+                if element.get("merge_result_id"):
+                    filterable["model"] = filterable["view"] = None
+    return body
 
 
 @route("GET", "/dashboards/search", "search_dashboards")
@@ -579,7 +593,7 @@ def _get_dashboard(s: EmulatorServer, c: Call) -> Reply:
     dash = _dashboard(s, c.args[0])
     if dash.id in s.faults.config.broken_dashboards:
         raise Unserializable()  # whatever `fields` asks for: the least a client can get
-    return ok(res.dashboard(_content(s), dash))
+    return ok(_served_dashboard(s, dash))
 
 
 @route("GET", "/dashboards/{dashboard_id}/dashboard_elements", "dashboard_dashboard_elements")
