@@ -122,7 +122,7 @@ def _rss_mb() -> float:
 
 
 def client_crawl(
-    env: dict[str, str], concurrency: int, explores: int, plan: bool
+    env: dict[str, str], concurrency: int, explores: int, plan: bool, merged_results: str
 ) -> dict[str, Any]:
     """read_looker, then (plan=True) lineage alone and plan_sync, each timed."""
     os.environ.update(env)
@@ -134,7 +134,7 @@ def client_crawl(
     from exposure_sync.run import read_looker
     from exposure_sync.sync import plan_sync
 
-    config = config_from_dict({"concurrency": concurrency})
+    config = config_from_dict({"concurrency": concurrency, "merged_results": merged_results})
     out: dict[str, Any] = {"rss_base_mb": _rss_mb()}
     wall, cpu = time.perf_counter(), time.process_time()
     crawl = read_looker(config, None, None)
@@ -233,7 +233,9 @@ def client_sdk_vs_raw(env: dict[str, str], repeats: int) -> dict[str, Any]:
 # -- the benchmarks -----------------------------------------------------------------------------
 
 
-def bench_sizes(sizes: Sequence[int], latency_ms: float, concurrency: int) -> list[dict[str, Any]]:
+def bench_sizes(
+    sizes: Sequence[int], latency_ms: float, concurrency: int, merged_results: str
+) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
         explores = explores_for(size)
@@ -242,7 +244,9 @@ def bench_sizes(sizes: Sequence[int], latency_ms: float, concurrency: int) -> li
             emulator.reset()
             cpu_before = emulator.stats()["cpu_s"]
             print(f"... {size} dashboards: crawling", file=sys.stderr, flush=True)
-            result = in_fresh_process(client_crawl, emulator.env, concurrency, explores, True)
+            result = in_fresh_process(
+                client_crawl, emulator.env, concurrency, explores, True, merged_results
+            )
             stats = emulator.stats()
         result.update(
             size=size,
@@ -258,7 +262,9 @@ def bench_sizes(sizes: Sequence[int], latency_ms: float, concurrency: int) -> li
     return rows
 
 
-def bench_concurrency(size: int, latency_ms: float, levels: Sequence[int]) -> list[dict[str, Any]]:
+def bench_concurrency(
+    size: int, latency_ms: float, levels: Sequence[int], merged_results: str
+) -> list[dict[str, Any]]:
     rows = []
     explores = explores_for(size)
     with Emulator(size, explores, latency_ms) as emulator:
@@ -269,7 +275,9 @@ def bench_concurrency(size: int, latency_ms: float, levels: Sequence[int]) -> li
                 flush=True,
             )
             emulator.reset()
-            result = in_fresh_process(client_crawl, emulator.env, level, explores, False)
+            result = in_fresh_process(
+                client_crawl, emulator.env, level, explores, False, merged_results
+            )
             result.update(concurrency=level, requests=emulator.stats()["total"])
             rows.append(result)
     return rows
@@ -337,7 +345,8 @@ def print_report(
     print(
         f"\nMachine: {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()} {platform.machine()}. The emulator "
-        "runs in its own process on the same cores; client concurrency 8 unless stated.\n"
+        "runs in its own process on the same cores; client concurrency 8 unless stated; "
+        f"merged_results: {args.merged_results}.\n"
     )
     print(f"### Crawl by instance size (latency {args.latency_ms:g} ms)\n")
     print(
@@ -485,6 +494,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="sizes 100,1000 only")
     parser.add_argument(
+        "--merged-results",
+        choices=("queries", "explores"),
+        default="queries",
+        help="the crawl's merged_results setting (default queries)",
+    )
+    parser.add_argument(
         "--latency-ms",
         type=float,
         default=0.0,
@@ -519,11 +534,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = list(QUICK_SIZES) if args.quick else args.sizes
 
     start = time.perf_counter()
-    size_rows = bench_sizes(sizes, args.latency_ms, args.concurrency)
+    size_rows = bench_sizes(sizes, args.latency_ms, args.concurrency, args.merged_results)
     latency_rows = []
     if args.concurrency_latency_ms > 0:
         latency_rows = bench_concurrency(
-            args.concurrency_size, args.concurrency_latency_ms, args.concurrency_levels
+            args.concurrency_size,
+            args.concurrency_latency_ms,
+            args.concurrency_levels,
+            args.merged_results,
         )
     sdk = bench_sdk(args.sdk_repeats) if args.sdk_repeats > 0 else None
     print_report(args, size_rows, latency_rows, sdk)
