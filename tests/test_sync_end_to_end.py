@@ -535,6 +535,23 @@ def test_by_explore_reads_the_merges_whose_tiles_name_no_explores(
     assert len(crawl.merge_queries) == 3 and lineage.incomplete == {}
 
 
+def test_a_derived_view_the_explore_query_cannot_select_is_reported(emulator, greenery_config):
+    """merged_results: explores asks each source explore's SQL with a dimension of every view;
+    a derived view with none would be missing from that SQL: said, never silently dropped. One
+    reached anyway (the base view, joins on the way) is not."""
+    config = replace(greenery_config, merged_results="explores")
+    crawl = read_looker(config, None, None)
+    assert build_lineage(crawl, config, None).incomplete == {}
+    orders = crawl.explores[("greenery", "orders")]
+    assert orders is not None
+    fieldless = replace(
+        orders, fields=tuple(f for f in orders.fields if f.view != "user_order_facts")
+    )
+    crawl.explores[("greenery", "orders")] = fieldless
+    reasons = set(build_lineage(crawl, config, None).incomplete.values())
+    assert any("derived view user_order_facts has no dimension or measure" in r for r in reasons)
+
+
 def test_a_merged_tile_whose_sources_are_unknown_keeps_its_entry_and_exits_3(
     emulator, greenery_manifest, output, tmp_path: Path
 ):

@@ -208,9 +208,11 @@ class LineageBuilder:
             graph.add_edge(query_key, view_key)
             if self._expand_view(view_key, sql_table_name, context):
                 derived.append(alias)
-        unqueried = sorted({*derived} - {name.split(".", 1)[0] for name in query.fields})
-        if query.id and query.id.startswith(ADHOC_QUERY_PREFIX) and unqueried:
-            # explore_query found no field to select these views: its SQL would leave them out
+        adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
+        # what Looker joins for the ad-hoc query: views it selects, and the base view, always
+        # joins and joins on the way to them; a derived view outside would be missing from its SQL
+        unqueried = sorted(set(derived) - views_needed(explore, query)) if adhoc else []
+        if unqueried:
             self.lineage.incomplete[query_key] = (
                 f"explore {explore.model}::{explore.name}: derived view {unqueried[0]} has no "
                 "dimension or measure to ask its SQL with"

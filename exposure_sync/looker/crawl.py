@@ -305,8 +305,10 @@ class _Crawler:
 
     def _dashboard_pages(self, path: str, stage: str, **params: Any) -> list[Row]:
         """Dashboards with their tiles, page by page; a page that keeps failing is read again
-        as a light page (ids and titles) and then one dashboard at a time."""
+        as a light page (ids and titles) and then one dashboard at a time. Failures are kept
+        only when the whole listing succeeds: a caller that falls back reads them again."""
         rows: dict[str, Row] = {}
+        failures: list[CrawlFailure] = []
         offset = 0
         while True:
             try:
@@ -314,15 +316,18 @@ class _Crawler:
             except NotFound:
                 raise
             except LookerRequestError:
-                page = self._page_one_by_one(path, offset, **params)
+                page = self._page_one_by_one(path, offset, failures, **params)
             new = {_row_id(row): row for row in page if _row_id(row) not in rows}
             rows.update(new)
             offset += len(page)
             self.progress.update(stage, len(rows), None)
             if len(page) < self.page_size or not new:
+                self.failures.extend(failures)
                 return list(rows.values())
 
-    def _page_one_by_one(self, path: str, offset: int, **params: Any) -> list[Row]:
+    def _page_one_by_one(
+        self, path: str, offset: int, failures: list[CrawlFailure], **params: Any
+    ) -> list[Row]:
         """The rows of a failed page, fetched each on its own (sequentially: this runs on a pool
         thread, and it is the rare path). A dashboard that fails alone becomes a record without
         tiles (listed, so not gone) plus a failure, so its previous entry stays."""
@@ -332,7 +337,7 @@ class _Crawler:
             try:
                 rows.append(self._get_dashboard(dashboard_id))
             except LookerRequestError as err:
-                self._fail("dashboard", dashboard_id, str(err))
+                failures.append(CrawlFailure("dashboard", dashboard_id, str(err)))
                 rows.append(Dashboard(id=dashboard_id, title=row.get("title") or ""))
         return rows
 
@@ -361,16 +366,8 @@ class _Crawler:
         lookml_rows = listings["lookml"].result()
         if lookml_rows is None:
             lookml_rows = self._lookml_one_by_one({i: t for i, t in listed.items() if "::" in i})
-        # a search answer without dashboard_elements (not what we asked for) is not a
-        # dashboard without tiles: read those one by one rather than lose their entries
-        tileless = {
-            _row_id(row): listed.get(_row_id(row), "")
-            for row in lookml_rows
-            if isinstance(row, dict) and "dashboard_elements" not in row
-        }
-        if tileless:
-            lookml_rows = [r for r in lookml_rows if _row_id(r) not in tileless]
-            lookml_rows += self._lookml_one_by_one(tileless)
+        else:
+            lookml_rows = self._complete(lookml_rows)
         found = self._decode_dashboards([*listings["live"].result(), *lookml_rows])
         for row in listings["deleted"].result():
             dashboard_id = str(row["id"])
@@ -385,6 +382,20 @@ class _Crawler:
             found[dashboard_id] = Dashboard(id=dashboard_id, title=listed[dashboard_id])
         self._remember_queries(found.values())
         return found
+
+    def _complete(self, rows: list[Row]) -> list[Row]:
+        """A search answer without dashboard_elements (absent or null: not what we asked for)
+        is not a dashboard without tiles (those come as []): read those one by one rather
+        than lose their entries."""
+        tileless = {
+            str(row["id"]): row.get("title") or ""
+            for row in rows
+            if isinstance(row, dict) and row.get("dashboard_elements") is None
+        }
+        if not tileless:
+            return rows
+        kept = [row for row in rows if _row_id(row) not in tileless]
+        return kept + self._lookml_one_by_one(tileless)
 
     def _decode_dashboards(self, rows: list[Row]) -> dict[str, Dashboard]:
         found = {}

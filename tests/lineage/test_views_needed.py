@@ -323,3 +323,20 @@ def test_explore_query_picks_a_field_that_joins_only_its_own_view() -> None:
         not name.startswith("extra.")
         for name in explore_query(replace(orders, fields=(*orders.fields, *extra[:2]))).fields
     )
+
+
+def test_explore_fields_keep_their_kind() -> None:
+    data = {
+        "name": "x",
+        "fields": {
+            kind: [{"name": f"x.{kind}", "view": "x"}]
+            for kind in ("dimensions", "measures", "filters", "parameters")
+        },
+    }
+    kinds = {f.name: f.kind for f in explore_from_json(data).fields}
+    assert kinds == {
+        "x.dimensions": "dimension",
+        "x.measures": "measure",
+        "x.filters": "filter",
+        "x.parameters": "parameter",
+    }

@@ -195,6 +195,19 @@ def test_without_a_lookml_search_lookml_dashboards_are_read_one_by_one(
     assert fetched == ["/dashboards/shop::stock"]
 
 
+def test_a_lookml_search_without_tiles_is_read_again_one_by_one(
+    emulator: EmulatorServer,
+) -> None:
+    """Rows without dashboard_elements are not dashboards without tiles (their entries would
+    go): each is read with /dashboards/{id}."""
+    clean = run()
+    emulator.set_faults(FaultConfig(lookml_search_without_elements=True))
+    emulator.stats.reset()
+    assert run() == clean
+    fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
+    assert fetched == [f"/dashboards/{i}" for i in LOOKML]
+
+
 def test_faults_give_an_identical_crawl(emulator: EmulatorServer, tmp_path: Path) -> None:
     clean = run()
     save_crawl(clean, tmp_path / "clean.json")

@@ -40,6 +40,8 @@ class FaultConfig:
       pages are served. Decided by content and URL alone, and logged as fault `"500"`.
     - `unnamed_merge_sources`: merged tiles' `result_maker.filterables` carry no model and
       explore, as on a Looker that does not fill them.
+    - `lookml_search_without_elements`: `/dashboards/lookml/search` answers `dashboard_elements:
+      null`, as a Looker whose LookML search does not nest them might.
     """
 
     latency_ms: float = 0.0
@@ -53,6 +55,7 @@ class FaultConfig:
     search_misses: frozenset[str] = frozenset()
     broken_dashboards: frozenset[str] = frozenset()
     unnamed_merge_sources: bool = False
+    lookml_search_without_elements: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
