@@ -32,12 +32,7 @@ from exposure_sync.lineage.resolve import (
     views_needed,
 )
 from exposure_sync.lineage.sql import SqlParseError
-from exposure_sync.lineage.views import (
-    ADHOC_QUERY_PREFIX,
-    Granularity,
-    explore_query,
-    view_query,
-)
+from exposure_sync.lineage.views import ADHOC_QUERY_PREFIX, Granularity, explore_query
 from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
 
 Node = tuple[str, ...]
@@ -59,7 +54,7 @@ class Lineage:
     notes: set[str] = field(default_factory=set)
     # queries whose views have no physical table and no generated SQL yet
     queries_needing_sql: set[str] = field(default_factory=set)
-    # of those, the ad-hoc ones (explore_query, view_query: no saved query in Looker), by id
+    # of those, the ad-hoc ones (explore_query: no saved query in Looker), by their id
     adhoc_queries: dict[str, Query] = field(default_factory=dict)
     # node (query, merge, relation) -> why its dependencies are not all known; such a dashboard
     # is not settled
@@ -223,8 +218,7 @@ class LineageBuilder:
                 "dimension or measure to ask its SQL with"
             )
         if derived:
-            for sql_query in self._sql_queries(query, explore, derived):
-                self._add_generated_sql(query_key, sql_query, context)
+            self._add_generated_sql(query_key, query, context)
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext
@@ -239,19 +233,6 @@ class LineageBuilder:
                 self._add_relation(view_key, relation, context)
             self._views_done[view_key] = resolution.needs_generated_sql
         return self._views_done[view_key]
-
-    def _sql_queries(self, query: Query, explore: Explore, derived: list[str]) -> list[Query]:
-        """Whose generated SQL gives the derived views' inputs: one ad-hoc query per (explore,
-        view), shared by every query using the view, rather than one call per query; the
-        query's own SQL when a view has no field to select, or when a snapshot has only it."""
-        if query.id and query.id.startswith(ADHOC_QUERY_PREFIX):
-            return [query]
-        per_view = {alias: view_query(explore, alias) for alias in derived}
-        wanted = list({q.id: q for q in (v or query for v in per_view.values())}.values())
-        have = self.crawl.generated_sql
-        if query.id in have and not all(q.id in have for q in wanted):
-            return [query]  # a snapshot from before per-view SQL
-        return wanted
 
     def _add_generated_sql(self, query_key: Node, query: Query, context: ResolveContext) -> None:
         sql = self.crawl.generated_sql.get(query.id) if query.id else None

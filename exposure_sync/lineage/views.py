@@ -41,41 +41,20 @@ def explore_query(explore: Explore) -> Query:
     """An ad-hoc query reading every view of the explore (a field of each), for lineage at
     explore granularity where no saved query exists (a merged tile's source explores): its
     generated SQL holds every derived table the explore can join. Its id is not Looker's."""
-    fields = _selecting_fields(explore)
-    return Query(
-        id=f"{ADHOC_QUERY_PREFIX}{explore.model}::{explore.name}",
-        model=explore.model,
-        explore=explore.name,
-        fields=tuple(fields[alias] for alias in sorted(fields)),
-    )
-
-
-def view_query(explore: Explore, alias: str) -> Query | None:
-    """An ad-hoc query selecting one field of a view of the explore: its generated SQL holds the
-    view's derived table, and what it joins on the way, which every query using the view joins
-    too. One such call per (explore, view) serves every query that uses it. None: the view has
-    no field to select."""
-    field = _selecting_fields(explore).get(alias)
-    if field is None:
-        return None
-    return Query(
-        id=f"{ADHOC_QUERY_PREFIX}{explore.model}::{explore.name}.{alias}",
-        model=explore.model,
-        explore=explore.name,
-        fields=(field,),
-    )
-
-
-def _selecting_fields(explore: Explore) -> dict[str, str]:
-    """alias -> the field that makes Looker join exactly that view: a dimension whose SQL reads
-    only its own view, else a measure (filters and parameters select nothing)."""
     first_field: dict[str, str] = {}
+    # a dimension whose SQL reads only its own view joins exactly that view; filters and
+    # parameters select nothing, so they would not make Looker join it
     selectable = [f for f in explore.fields if f.kind in ("dimension", "measure")]
     for field in sorted(
         selectable, key=lambda f: (f.kind != "dimension", _reads_others(f), f.name)
     ):
         first_field.setdefault(field.view, field.name)
-    return first_field
+    return Query(
+        id=f"{ADHOC_QUERY_PREFIX}{explore.model}::{explore.name}",
+        model=explore.model,
+        explore=explore.name,
+        fields=tuple(first_field[alias] for alias in sorted(first_field)),
+    )
 
 
 def _reads_others(field: ExploreField) -> bool:

@@ -16,7 +16,6 @@ from exposure_sync.lineage.views import (
     explore_query,
     join_table,
     query_field_names,
-    view_query,
     views_needed,
 )
 from exposure_sync.looker.decode import explore_from_json, query_from_json
@@ -341,17 +340,3 @@ def test_explore_fields_keep_their_kind() -> None:
         "x.filters": "filter",
         "x.parameters": "parameter",
     }
-
-
-def test_view_query_selects_one_field_of_its_view() -> None:
-    """Per (explore, derived view) SQL: the query joins that view and what leads to it, which
-    any query using the view joins as well."""
-    orders = explore("orders")
-    adhoc = view_query(orders, "user_order_facts")
-    assert adhoc is not None
-    assert adhoc.id == f"{ADHOC_QUERY_PREFIX}{orders.model}::{orders.name}.user_order_facts"
-    [field] = adhoc.fields
-    assert field.startswith("user_order_facts.")
-    assert views_needed(orders, adhoc) == {base_alias(orders), "user_order_facts"}
-    no_fields = replace(orders, fields=tuple(f for f in orders.fields if f.view != "promos"))
-    assert view_query(no_fields, "promos") is None
