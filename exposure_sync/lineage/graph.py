@@ -242,7 +242,7 @@ class LineageBuilder:
                 if query.id.startswith(ADHOC_QUERY_PREFIX):
                     self.lineage.adhoc_queries[query.id] = query
             self.lineage.incomplete[query_key] = (
-                f"no generated SQL for query {query.id} on a derived table "
+                f"no generated SQL for {_named(query)} on a derived table "
                 "(its request failed, or the snapshot predates this configuration)"
             )
             return
@@ -251,12 +251,12 @@ class LineageBuilder:
         try:
             resolution = self._generated_sql_relations(sql, context)
         except SqlParseError as err:
-            self.lineage.incomplete[query_key] = f"query {query.id}: {err}"
+            self.lineage.incomplete[query_key] = f"{_named(query)}: {err}"
             return
-        self.lineage.notes.update(f"query {query.id}: {note}" for note in resolution.notes)
+        self.lineage.notes.update(f"{_named(query)}: {note}" for note in resolution.notes)
         if resolution.incomplete:
             self.lineage.incomplete[query_key] = (
-                f"query {query.id} reads a persistent derived table Looker had already built; "
+                f"{_named(query)} reads a persistent derived table Looker had already built; "
                 "its inputs are unknown"
             )
         for relation in resolution.relations:
@@ -320,6 +320,13 @@ class LineageBuilder:
                 explore.connection_name,
             )
         return self._contexts[key]
+
+
+def _named(query: Query) -> str:
+    """How messages name a query: Looker's id, or the explore of an ad-hoc one (its id is ours)."""
+    if query.id and query.id.startswith(ADHOC_QUERY_PREFIX):
+        return f"explore {query.model}::{query.explore} (all its views)"
+    return f"query {query.id}"
 
 
 def _configured_fully(config: Config, connection_name: str) -> bool:

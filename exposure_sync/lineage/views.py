@@ -22,6 +22,8 @@ ADHOC_QUERY_PREFIX = "explore:"
 
 # ${view.field} (and ${view.SQL_TABLE_NAME}); ${field} and ${TABLE} stay in their own view.
 _REFERENCE = re.compile(r"\$\{\s*(\w+)\.(\w+)\s*\}")
+# ${field}: a field of the same view, whose own SQL may reach other views
+_LOCAL_REFERENCE = re.compile(r"\$\{\s*(\w+)\s*\}")
 
 
 def views_needed(explore: Explore, query: Query, granularity: Granularity = "query") -> set[str]:
@@ -45,8 +47,9 @@ def explore_query(explore: Explore) -> Query:
     # a dimension whose SQL reads only its own view joins exactly that view; filters and
     # parameters select nothing, so they would not make Looker join it
     selectable = [f for f in explore.fields if f.kind in ("dimension", "measure")]
+    # reading only its own view matters more than being a dimension
     for field in sorted(
-        selectable, key=lambda f: (f.kind != "dimension", _reads_others(f), f.name)
+        selectable, key=lambda f: (_reads_others(f), f.kind != "dimension", f.name)
     ):
         first_field.setdefault(field.view, field.name)
     return Query(
@@ -120,7 +123,7 @@ class _Closure:
                 name = self.todo_fields.pop()
                 self.add_view(_alias(name))
                 field = self.fields.get(name)
-                for reference in _references(field.sql if field else None):
+                for reference in _field_references(field):
                     self.add_field(reference)
             else:
                 join = self.todo_joins.pop()
@@ -144,6 +147,16 @@ def _field_name(name: str | None, base: str) -> str:
     if not name:
         return ""
     return name if "." in name else f"{base}.{name}"
+
+
+def _field_references(field: ExploreField | None) -> Iterator[str]:
+    """Fields a field's SQL uses: ${view.field}, and ${field} of its own view."""
+    if field is None:
+        return
+    yield from _references(field.sql)
+    for name in _LOCAL_REFERENCE.findall(field.sql or ""):
+        if name.upper() != "TABLE":
+            yield f"{field.view}.{name}"
 
 
 def _references(sql: str | None) -> Iterator[str]:

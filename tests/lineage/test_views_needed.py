@@ -319,6 +319,9 @@ def test_explore_query_picks_a_field_that_joins_only_its_own_view() -> None:
     assert [name for name in adhoc.fields if name.startswith("extra.")] == ["extra.e_own"]
     only_measures = replace(orders, fields=(*orders.fields, *extra[:3]))
     assert "extra.c_measure" in explore_query(only_measures).fields
+    # an own-view measure beats a dimension that reads another view
+    measure_or_crossing = replace(orders, fields=(*orders.fields, extra[2], extra[3]))
+    assert "extra.c_measure" in explore_query(measure_or_crossing).fields
     assert all(
         not name.startswith("extra.")
         for name in explore_query(replace(orders, fields=(*orders.fields, *extra[:2]))).fields
@@ -340,3 +343,19 @@ def test_explore_fields_keep_their_kind() -> None:
         "x.filters": "filter",
         "x.parameters": "parameter",
     }
+
+
+def test_a_same_view_reference_reaches_what_that_field_reads() -> None:
+    """${field} names a field of the same view; its SQL may read another view, which Looker
+    then joins."""
+    orders = explore("orders")
+    chained = replace(
+        orders,
+        fields=(
+            *orders.fields,
+            ExploreField("orders.discounted", "orders", sql="${list_price} - ${TABLE}.x"),
+            ExploreField("orders.list_price", "orders", sql="${promos.discount}"),
+        ),
+    )
+    needed = views_needed(chained, query(fields=["orders.discounted"]))
+    assert needed == {base_alias(chained), "promos"}
