@@ -142,12 +142,20 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         values[key] = _convert(key, value, source)
     config = Config(**values)
     if config.granularity not in ("query", "explore"):
-        raise BadInputError(f"{source}: 'granularity' must be 'query' or 'explore'")
-    if config.merged_results not in ("explores", "queries"):
-        raise BadInputError(f"{source}: 'merged_results' must be 'explores' or 'queries'")
-    if config.concurrency < 1 or config.retries < 0:
-        raise BadInputError(f"{source}: 'concurrency' must be >= 1 and 'retries' >= 0")
+        raise _value_error(source, "granularity", config.granularity, "'query' or 'explore'")
+    if config.merged_results not in ("queries", "explores"):
+        raise _value_error(
+            source, "merged_results", config.merged_results, "'queries' or 'explores'"
+        )
+    if config.concurrency < 1:
+        raise _value_error(source, "concurrency", config.concurrency, "at least 1")
+    if config.retries < 0:
+        raise _value_error(source, "retries", config.retries, "0 or more")
     return config
+
+
+def _value_error(source: str, key: str, value: Any, allowed: str) -> BadInputError:
+    return BadInputError(f"{source}: '{key}' is {value!r}; it must be {allowed}")
 
 
 def _type_error(source: str, key: str, expected: str) -> BadInputError:

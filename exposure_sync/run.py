@@ -24,7 +24,7 @@ from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
 from exposure_sync.looker.models import Crawl, CrawlFailure
 from exposure_sync.looker.snapshot import load_crawl, save_crawl
-from exposure_sync.sync import SyncPlan, SyncReport, plan_sync
+from exposure_sync.sync import NOT_SETTLED, Skipped, SyncPlan, SyncReport, plan_sync
 
 
 def run_command(
@@ -172,14 +172,18 @@ def _print_report(
 
 def report_lines(report: SyncReport) -> list[str]:
     """The human report: counts first, then what a reader would act on."""
-    lines = [f"{report.entries} exposures; {len(report.skipped)} dashboards skipped"]
+    # an item not read completely is not "skipped": its previous entry is among the exposures
+    unsettled = [s for s in report.skipped if s.reason == NOT_SETTLED]
+    skipped = [s for s in report.skipped if s.reason != NOT_SETTLED]
+    kept = f" ({len(report.kept_previous)} kept from the last run)" if report.kept_previous else ""
+    lines = [f"{report.entries} exposures{kept}; {len(skipped)} skipped"]
     by_reason: dict[str, list[Any]] = {}
-    for skipped in report.skipped:
-        by_reason.setdefault(skipped.reason, []).append(skipped)
+    for item in skipped:
+        by_reason.setdefault(item.reason, []).append(item)
     for reason, items in sorted(by_reason.items()):
-        shown = ", ".join(f"{s.id} {s.title!r}" for s in items[:5])
-        more = f" and {len(items) - 5} more" if len(items) > 5 else ""
-        lines.append(f"  skipped, {reason}: {shown}{more}")
+        lines.append(f"  skipped, {reason}: {_listed(items)}")
+    if unsettled:
+        lines.append(f"  {NOT_SETTLED} (why: FAILED below): {_listed(unsettled)}")
     for relation, ids in report.unbuilt.items():
         lines.append(f"  not built by dbt: {relation} ({_dashboards(ids)})")
     for explore, ids in report.missing_explores.items():
@@ -187,6 +191,12 @@ def report_lines(report: SyncReport) -> list[str]:
     lines.extend(f"  note: {note}" for note in report.notes)
     lines.extend(f"  FAILED {failure}" for failure in report.failures)
     return lines
+
+
+def _listed(items: list[Skipped]) -> str:
+    # dashboards by id alone, as everywhere in the report; looks say so
+    shown = ", ".join(f"{'look ' if s.kind == 'look' else ''}{s.id} {s.title!r}" for s in items[:5])
+    return shown + (f" and {len(items) - 5} more" if len(items) > 5 else "")
 
 
 def _dashboards(ids: list[str]) -> str:

@@ -40,8 +40,10 @@ def test_example_loads_and_paths_are_relative_to_the_file():
         ("maturity_rules: [{maturity: huge}]\n", "maturity_rules[0].maturity"),
         ("default_owner: {name: x, phone: 1}\n", "'phone'"),
         ("connections: {c: {dialect: 3}}\n", "connections.c.dialect"),
-        ("granularity: view\n", "'granularity'"),
-        ("merged_results: precise\n", "'merged_results'"),
+        ("granularity: view\n", "'granularity' is 'view'"),
+        ("merged_results: precise\n", "'merged_results' is 'precise'"),
+        ("concurrency: 0\n", "'concurrency' is 0"),
+        ("retries: -1\n", "'retries' is -1"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path: Path, text: str, named: str):
@@ -51,3 +53,10 @@ def test_bad_settings_name_the_key(tmp_path: Path, text: str, named: str):
         load_config(path)
     assert named in str(err.value) and str(path) in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_an_empty_value_means_the_default(tmp_path: Path):
+    """`key:` with nothing after it (YAML null) is the default, as in config/reference.yml."""
+    path = tmp_path / "exposure-sync.yml"
+    path.write_text("granularity:\nmerged_results:\nconcurrency:\ninclude_folders:\n")
+    assert load_config(path) == load_config(None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from dataclasses import replace
 from functools import cache
@@ -365,7 +366,8 @@ def test_seeded_faults_give_byte_identical_output(emulator, greenery_manifest, t
 def test_a_dashboard_that_always_fails_keeps_its_entry_and_exits_3(
     emulator, greenery_manifest, output, tmp_path: Path
 ):
-    assert invoke("sync", greenery_manifest, output)[0] == 0
+    code, clean_out = invoke("sync", greenery_manifest, output)
+    assert code == 0
     before = output.read_bytes()
     # one retry instead of five: the test is about what a lasting failure does, not the wait
     config = tmp_path / "exposure-sync.yml"
@@ -379,6 +381,13 @@ def test_a_dashboard_that_always_fails_keeps_its_entry_and_exits_3(
         emulator.set_faults(None)
     assert code == 3, out
     assert f"dashboard {broken}" in out
+    # the report counts it once: among the exposures (kept), not also among the skipped
+    counts = re.compile(r"^(\d+) exposures(?: \((\d+) kept from the last run\))?; (\d+) skipped$")
+    clean = counts.match(clean_out.splitlines()[0])
+    faulty = counts.match(next(line for line in out.splitlines() if counts.match(line)))
+    assert clean and faulty, (clean_out, out)
+    assert faulty.groups() == (clean[1], "1", clean[3])
+    assert f"previous entry kept (why: FAILED below): {broken} " in out
     # its entry stays as it was, and so does every other: the file is not even rewritten
     assert output.read_bytes() == before
     statuses = {(r.operation, r.status) for r in emulator.stats.log()}
