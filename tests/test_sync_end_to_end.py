@@ -147,6 +147,34 @@ def test_every_dashboards_depends_on_matches_the_hand_computed_lineage(
         assert missing == sorted(want.get("missing_explores") or []), f"dashboard {dashboard_id}"
 
 
+def test_explore_granularity_counts_derived_joins_a_query_does_not_use(
+    emulator, greenery_manifest, greenery_config
+):
+    """--granularity explore: every view the explore can join, derived ones included, although
+    Looker writes only the joins a query uses into that query's SQL."""
+    config = replace(greenery_config, granularity="explore")
+    crawl = read_looker(config, None, None)
+    manifest = load_manifest(greenery_manifest)
+    by_explore = build_lineage(crawl, config, manifest)
+    by_query = build_lineage(crawl, replace(config, granularity="query"), manifest)
+    assert by_explore.incomplete == {}
+    for dashboard_id, want in expected_fixture()["granularity_explore"].items():
+        got = sorted(
+            node_reference(n, manifest.project_name)
+            for n in by_explore.dbt_nodes(dashboard_node(dashboard_id))
+        )
+        assert got == sorted(want["depends_on"]), f"dashboard {dashboard_id}"
+    # never less than query precision (the same crawl holds what that needs), for every dashboard
+    assert by_query.incomplete == {}
+    for dashboard in crawl.dashboards:
+        root = dashboard_node(dashboard.id)
+        precise = {n.unique_id for n in by_query.dbt_nodes(root)}
+        assert precise <= {n.unique_id for n in by_explore.dbt_nodes(root)}, dashboard.id
+    # the unused derived joins' SQL came from one ad-hoc query per explore
+    adhoc = {q for q in crawl.generated_sql if q.startswith("explore:")}
+    assert "explore:greenery::customers" in adhoc and not by_explore.adhoc_queries
+
+
 def test_written_entries_carry_the_expected_depends_on(emulator, greenery_manifest, output):
     code, out = invoke("sync", greenery_manifest, output)
     assert code == 0, out

@@ -7,7 +7,8 @@ its ancestors.
 
 At query granularity a query points at the views it needs (not every join of its explore); the
 explore node is a leaf kept for the record. At explore granularity a query points at every view
-the explore can join.
+the explore can join; the derived ones it does not use get their SQL from the explore's ad-hoc
+query (views.explore_query), since Looker leaves unused joins out of the query's own SQL.
 """
 
 from __future__ import annotations
@@ -217,8 +218,18 @@ class LineageBuilder:
                 f"explore {explore.model}::{explore.name}: derived view {unqueried[0]} has no "
                 "dimension or measure to ask its SQL with"
             )
-        if derived:
+        if not derived:
+            return
+        if adhoc or granularity == "query":
             self._add_generated_sql(query_key, query, context)
+            return
+        # Explore granularity on a saved query: its own SQL holds only the joins it uses, so
+        # the derived joins beyond those come from the explore's ad-hoc query (once per explore)
+        used = views_needed(explore, query)
+        if used & set(derived):
+            self._add_generated_sql(query_key, query, context)
+        if set(derived) - used:
+            self._add_query(query_key, explore_query(explore), "explore")
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext
