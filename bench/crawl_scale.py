@@ -330,7 +330,7 @@ OPERATION_GROUPS = (
     ("explores", ("lookml_model_explore",)),
     ("merge queries", ("merge_query",)),  # only with merged_results: queries
     ("queries", ("query",)),
-    ("generated SQL", ("run_query", "run_url_encoded_query")),
+    ("generated SQL", ("run_query", "run_inline_query")),
     ("users", ("all_users",)),
 )
 

@@ -464,7 +464,7 @@ def expected_calls(emulator, config) -> dict[str, int]:
         "all_users": math.ceil(len(owners) / USER_CHUNK),
         "connection": len({instance.project.models[m].connection for m, _ in existing}),
         "run_query": len(needing_sql.queries_needing_sql) - adhoc,
-        "run_url_encoded_query": adhoc,
+        "run_inline_query": adhoc,
     }
     if config.merged_results == "queries":
         counts |= {"merge_query": len(merges), "query": len(sources - met)}
@@ -481,7 +481,7 @@ def issue_4_bound(counts: dict[str, int]) -> int:
         + counts["all_users"]
         + counts["all_folders"]
         + counts.get("run_query", 0)
-        + counts.get("run_url_encoded_query", 0)
+        + counts.get("run_inline_query", 0)
         + 5
     )
 
@@ -496,13 +496,13 @@ def test_api_calls_by_explore_stay_within_issue_4s_bound(emulator, greenery_conf
     # the instance exercises each kind of call: a retired explore, SQL for saved queries and
     # for merged tiles' explores with a derived table
     assert ("greenery", "retired_explore") in {k for k, e in crawl.explores.items() if e is None}
-    assert expected["run_query"] > 0 and expected["run_url_encoded_query"] > 0
-    assert len(crawl.generated_sql) == expected["run_query"] + expected["run_url_encoded_query"]
+    assert expected["run_query"] > 0 and expected["run_inline_query"] > 0
+    assert len(crawl.generated_sql) == expected["run_query"] + expected["run_inline_query"]
     assert not {"merge_query", "query", "dashboard"} & set(counts)
 
     bound = issue_4_bound(counts)
     assert emulator.stats.total() <= bound
-    assert (emulator.stats.total(), bound) == (37, 39)  # README "API calls"
+    assert (emulator.stats.total(), bound) == (38, 40)  # README "API calls"
     # what the + 5 holds: the login, /dashboards, and each connection
     assert emulator.stats.total() == bound - 5 + 1 + 1 + counts["connection"]
 
@@ -515,8 +515,8 @@ def test_api_calls_by_default_add_one_per_merge_and_source(emulator, greenery_co
     counts = emulator.stats.counts()
     assert counts == expected
     assert expected["merge_query"] == 3 and expected["query"] == 6
-    assert "run_url_encoded_query" not in expected  # each source query has its own SQL
-    assert emulator.stats.total() == 43  # README "API calls"
+    assert "run_inline_query" not in expected  # each source query has its own SQL
+    assert emulator.stats.total() == 44  # README "API calls"
     assert emulator.stats.total() <= issue_4_bound(counts) + counts["merge_query"] + counts["query"]
 
 
@@ -548,6 +548,46 @@ def test_a_failed_search_page_costs_only_its_own_dashboards(emulator, greenery_c
     calls = emulator.stats.counts()
     assert calls["search_dashboards"] == clean_calls["search_dashboards"] + 2
     assert calls["dashboard"] == live + 1
+
+
+LOOKML_FUNNEL = "greenery::funnel_overview"
+
+
+def test_lookml_tiles_read_their_query_from_result_maker(emulator, greenery_config):
+    """Looker serves a LookML dashboard tile's query in result_maker only (query: null)."""
+    served = emulator.instance.content.dashboards[LOOKML_FUNNEL]
+    crawl = read_looker(greenery_config, None, None)
+    tiles = next(d for d in crawl.dashboards if d.id == LOOKML_FUNNEL).tiles
+    assert len(tiles) == len(served.tiles) == 4
+    want = {tuple(emulator.instance.content.queries[t.query_id].fields) for t in served.tiles}
+    assert {t.query.fields for t in tiles if t.query and t.query.id} == want
+    # the PDT tile's SQL was asked by its Looker id, like any saved query's
+    pdt = next(t.query for t in tiles if t.query and "daily_sessions_pdt" in t.query.fields[0])
+    assert pdt.id in crawl.generated_sql
+
+
+def test_a_lookml_tile_query_without_an_id_is_run_inline(
+    emulator, greenery_manifest, greenery_config
+):
+    """Should Looker give a LookML tile's query no id, its SQL comes from running the query
+    inline (POST /queries/run/sql): the lineage is the same, with nothing incomplete."""
+    emulator.set_faults(FaultConfig(lookml_queries_without_ids=True))
+    emulator.stats.reset()
+    try:
+        crawl = read_looker(greenery_config, None, None)
+    finally:
+        emulator.set_faults(None)
+    inline = [r for r in emulator.stats.log() if r.operation == "run_inline_query"]
+    assert [r.status for r in inline] == [200]  # the PDT tile, once
+    manifest = load_manifest(greenery_manifest)
+    lineage = build_lineage(crawl, greenery_config, manifest)
+    assert lineage.incomplete == {}
+    for dashboard_id in (LOOKML_FUNNEL, "greenery::inventory_overview"):
+        got = sorted(
+            node_reference(n, manifest.project_name)
+            for n in lineage.dbt_nodes(dashboard_node(dashboard_id))
+        )
+        assert got == sorted(expected_lineage()[dashboard_id]["depends_on"]), dashboard_id
 
 
 def test_by_explore_reads_the_merges_whose_tiles_name_no_explores(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -33,7 +33,14 @@ from exposure_sync.lineage.resolve import (
     views_needed,
 )
 from exposure_sync.lineage.sql import SqlParseError
-from exposure_sync.lineage.views import ADHOC_QUERY_PREFIX, Granularity, explore_query
+from exposure_sync.lineage.views import (
+    ADHOC_QUERY_PREFIX,
+    INLINE_QUERY_PREFIX,
+    Granularity,
+    explore_query,
+    inline_query_id,
+    is_made_up,
+)
 from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
 
 Node = tuple[str, ...]
@@ -55,7 +62,8 @@ class Lineage:
     notes: set[str] = field(default_factory=set)
     # queries whose views have no physical table and no generated SQL yet
     queries_needing_sql: set[str] = field(default_factory=set)
-    # of those, the ad-hoc ones (explore_query: no saved query in Looker), by their id
+    # of those, the ones with an id of ours (explore_query's, or a query Looker gave no id):
+    # their SQL comes from running them inline
     adhoc_queries: dict[str, Query] = field(default_factory=dict)
     # node (query, merge, relation) -> why its dependencies are not all known; such a dashboard
     # is not settled
@@ -246,12 +254,14 @@ class LineageBuilder:
         return self._views_done[view_key]
 
     def _add_generated_sql(self, query_key: Node, query: Query, context: ResolveContext) -> None:
-        sql = self.crawl.generated_sql.get(query.id) if query.id else None
+        # no Looker id to ask /queries/{id}/run/sql with: the query is run inline instead
+        query_id = query.id or inline_query_id(query)
+        query = replace(query, id=query_id)
+        sql = self.crawl.generated_sql.get(query_id)
         if sql is None:
-            if query.id:
-                self.lineage.queries_needing_sql.add(query.id)
-                if query.id.startswith(ADHOC_QUERY_PREFIX):
-                    self.lineage.adhoc_queries[query.id] = query
+            self.lineage.queries_needing_sql.add(query_id)
+            if is_made_up(query_id):
+                self.lineage.adhoc_queries[query_id] = query
             self.lineage.incomplete[query_key] = (
                 f"no generated SQL for {_named(query)} on a derived table "
                 "(its request failed, or the snapshot predates this configuration)"
@@ -337,6 +347,8 @@ def _named(query: Query) -> str:
     """How messages name a query: Looker's id, or the explore of an ad-hoc one (its id is ours)."""
     if query.id and query.id.startswith(ADHOC_QUERY_PREFIX):
         return f"explore {query.model}::{query.explore} (all its views)"
+    if not query.id or query.id.startswith(INLINE_QUERY_PREFIX):
+        return f"a query on {query.model}::{query.explore} that Looker gave no id"
     return f"query {query.id}"
 
 

@@ -9,6 +9,7 @@ calculations, custom fields, fields of views that were removed) are ignored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from exposure_sync.looker.models import Explore, ExploreField, ExploreJoin, Quer
 Granularity = Literal["query", "explore"]
 # ids of explore_query()'s ad-hoc queries; Looker's own query ids are numbers
 ADHOC_QUERY_PREFIX = "explore:"
+# ids we give a tile's query that Looker served without one (LookML dashboards may)
+INLINE_QUERY_PREFIX = "inline:"
 
 # ${view.field} (and ${view.SQL_TABLE_NAME}); ${field} and ${TABLE} stay in their own view.
 _REFERENCE = re.compile(r"\$\{\s*(\w+)\.(\w+)\s*\}")
@@ -58,6 +61,18 @@ def explore_query(explore: Explore) -> Query:
         explore=explore.name,
         fields=tuple(first_field[alias] for alias in sorted(first_field)),
     )
+
+
+def inline_query_id(query: Query) -> str:
+    """A stable id for a query Looker served without one, from what the query is."""
+    what = [query.model, query.explore, query.fields, query.filters, query.sorts, query.pivots]
+    digest = hashlib.sha1(json.dumps([*what, query.dynamic_fields]).encode("utf-8"))
+    return f"{INLINE_QUERY_PREFIX}{query.model}::{query.explore}:{digest.hexdigest()[:12]}"
+
+
+def is_made_up(query_id: str) -> bool:
+    """An id of ours, not Looker's: its SQL is asked by running the query inline."""
+    return query_id.startswith((ADHOC_QUERY_PREFIX, INLINE_QUERY_PREFIX))
 
 
 def _reads_others(field: ExploreField) -> bool:

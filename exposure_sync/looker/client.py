@@ -117,7 +117,7 @@ class _Transport(requests_transport.RequestsTransport):
             reply = Reply(
                 resp.ok,
                 resp.content,
-                encoding=resp.encoding or "utf-8",
+                encoding=_charset(resp.headers.get("Content-Type")),
                 status=resp.status_code,
                 headers=resp.headers,  # case-insensitive
             )
@@ -207,21 +207,38 @@ class LookerClient:
 
     def get_text(self, path: str, **params: Any) -> str:
         """GET /api/4.0{path} and return the body as text (e.g. /queries/{id}/run/sql)."""
-        reply = self._get(path, params)
-        return reply.value.decode(reply.encoding)
+        return _text(path, self._get(path, params))
+
+    def post_text(self, path: str, body: Mapping[str, Any], **params: Any) -> str:
+        """POST a JSON body to /api/4.0{path} and return the answer as text. Only for requests
+        that read, such as running an inline query for its SQL: they are retried like GETs."""
+        data = json.dumps(body).encode("utf-8")
+        return _text(path, self._request(transport.HttpMethod.POST, path, params, data))
 
     # -- requests -------------------------------------------------------------------------
 
     def _get(self, path: str, params: Mapping[str, Any]) -> Reply:
+        return self._request(transport.HttpMethod.GET, path, params)
+
+    def _request(
+        self,
+        method: transport.HttpMethod,
+        path: str,
+        params: Mapping[str, Any],
+        body: bytes | None = None,
+    ) -> Reply:
         url = self._api + path
         query = _query_params(params)
         attempt, relogged = 0, False
         while True:
             token, headers = self._auth_header()
+            if body is not None:
+                headers = {**headers, "Content-Type": "application/json"}
             reply = self._transport.request(
-                transport.HttpMethod.GET,
+                method,
                 url,
                 query_params=query,
+                body=body,
                 transport_options={"headers": headers},
             )
             if reply.ok:
@@ -232,9 +249,9 @@ class LookerClient:
                 self._drop_token(token)
                 continue
             if reply.status is not None and reply.status not in RETRY_STATUSES:
-                raise _refusal(path, reply)
+                raise _refusal(path, reply, method.name)
             if attempt >= self.retries:
-                raise _gave_up(path, reply, attempt + 1)
+                raise _gave_up(path, reply, attempt + 1, method.name)
             self._sleep(self._delay(attempt, reply))
             attempt += 1
 
@@ -330,20 +347,39 @@ def _looker_message(reply: Reply) -> str:
     return f": {' '.join(str(message).split())[:200]}" if message else ""
 
 
-def _refusal(path: str, reply: Reply) -> LookerRequestError:
+def _text(path: str, reply: Reply) -> str:
+    try:
+        return reply.value.decode(reply.encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise LookerRequestError(
+            f"Looker answered {path} with text that is not {reply.encoding}", reply.status
+        ) from None
+
+
+def _charset(content_type: str | None) -> str:
+    """The charset the answer names, else UTF-8: Looker writes UTF-8, and requests' own guess
+    for text/* without a charset (ISO-8859-1, per an old RFC) would garble non-ASCII SQL."""
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value.strip(' "'):
+            return value.strip(' "')
+    return "utf-8"
+
+
+def _refusal(path: str, reply: Reply, method: str = "GET") -> LookerRequestError:
     if reply.status == 404:
         return NotFound(f"Looker has no {path} (HTTP 404)")
     again = " even after logging in again" if reply.status == 401 else ""
     return LookerRequestError(
-        f"Looker refused GET {path} (HTTP {reply.status}){again}{_looker_message(reply)}",
+        f"Looker refused {method} {path} (HTTP {reply.status}){again}{_looker_message(reply)}",
         reply.status,
     )
 
 
-def _gave_up(path: str, reply: Reply, attempts: int) -> LookerRequestError:
+def _gave_up(path: str, reply: Reply, attempts: int, method: str = "GET") -> LookerRequestError:
     why = reply.failure if reply.status is None else f"HTTP {reply.status}"
     return LookerRequestError(
-        f"Looker kept failing GET {path} ({why}) after {attempts} "
+        f"Looker kept failing {method} {path} ({why}) after {attempts} "
         f"attempt{'s' if attempts != 1 else ''}",
         reply.status,
     )

@@ -24,7 +24,6 @@ from typing import Any, Protocol, TextIO, TypeVar
 from urllib.parse import quote
 
 from exposure_sync.config import Config
-from exposure_sync.errors import LookerError
 from exposure_sync.looker.client import LookerClient, LookerRequestError, NotFound
 from exposure_sync.looker.decode import explore_from_json, query_from_json
 from exposure_sync.looker.decode_content import (
@@ -67,6 +66,12 @@ DASHBOARD_FIELDS = (
     "id,title,description,folder_id,user_id,deleted,view_count,"
     f"certification_metadata(certification_status),dashboard_elements({TILE_FIELDS})"
 )
+# A LookML dashboard's tile may carry its query only in result_maker (as DataHub and
+# OpenMetadata also read it); asked only there, since user-defined tiles would repeat theirs.
+LOOKML_DASHBOARD_FIELDS = DASHBOARD_FIELDS.replace(
+    "result_maker(filterables(model,view))",
+    f"result_maker(filterables(model,view),query({QUERY_FIELDS}))",
+)
 EXPLORE_FIELD_FIELDS = "name,view,original_view,sql"
 EXPLORE_FIELDS = (
     "id,name,model_name,view_name,connection_name,sql_table_name,always_join,"
@@ -77,7 +82,7 @@ EXPLORE_FIELDS = (
 MERGE_FIELDS = "id,source_queries"
 USER_FIELDS = "id,display_name,first_name,last_name,email,is_disabled"
 FOLDER_FIELDS = "id,name,parent_id,is_personal,is_personal_descendant"
-CONNECTION_FIELDS = "name,dialect_name,database,schema"
+CONNECTION_FIELDS = "name,dialect_name,host,database,schema"  # host: BigQuery's project
 
 # a dashboard search row as Looker served it, or the tile-less record of one that failed
 Row = dict[str, Any] | Dashboard
@@ -163,7 +168,7 @@ def fetch_generated_sql(
     failures: list[CrawlFailure] | None = None,
 ) -> dict[str, str]:
     """query id -> the SQL Looker generates for it, one call each: `/queries/{id}/run/sql`, or
-    for an ad-hoc query (`adhoc`, keyed by its made-up id) the URL-encoded query of its fields.
+    for a query with an id of ours (`adhoc`, keyed by that id) run inline (`/queries/run/sql`).
 
     A query that keeps failing is appended to `failures` as CrawlFailure(kind="query");
     without a `failures` list its error is raised.
@@ -193,12 +198,25 @@ def _generated_sql(client: LookerClient, query_id: str, adhoc: Query | None) -> 
     if adhoc is None:
         path = f"/queries/{quote(query_id, safe='')}/run/sql"
         return client.get_text(path, rebuild_pdts="true")
-    model, explore = quote(adhoc.model, safe=""), quote(adhoc.explore, safe="")
-    return client.get_text(
-        f"/queries/models/{model}/views/{explore}/run/sql",
-        fields=",".join(adhoc.fields),
-        rebuild_pdts="true",
-    )
+    return client.post_text("/queries/run/sql", inline_body(adhoc), rebuild_pdts="true")
+
+
+def inline_body(query: Query) -> dict[str, Any]:
+    """The body of run_inline_query (chosen over the URL-encoded GET: only it documents
+    rebuild_pdts). Filter values are not kept, so filtered fields are selected instead: the SQL
+    is read for its tables, and either way Looker joins their views."""
+    body: dict[str, Any] = {
+        "model": query.model,
+        "view": query.explore,
+        "fields": list(dict.fromkeys([*query.fields, *query.filters])),
+    }
+    if query.sorts:
+        body["sorts"] = list(query.sorts)
+    if query.pivots:
+        body["pivots"] = list(query.pivots)
+    if query.dynamic_fields:
+        body["dynamic_fields"] = query.dynamic_fields
+    return body
 
 
 def _fetch_each(
@@ -269,7 +287,11 @@ class _Crawler:
         submit = self.pool.submit
         return {
             "live": submit(
-                self._dashboard_pages, "/dashboards/search", "dashboards", deleted="false"
+                self._dashboard_pages,
+                "/dashboards/search",
+                DASHBOARD_FIELDS,
+                "dashboards",
+                deleted="false",
             ),
             "lookml": submit(self._lookml_pages),
             "deleted": submit(self._pages, "/dashboards/search", "id,title", None, deleted="true"),
@@ -300,10 +322,12 @@ class _Crawler:
             path, fields=fields, limit=self.page_size, offset=offset, sorts="id", **params
         )
         if not isinstance(page, list):
-            raise LookerError(f"Looker answered GET {path} with something that is not a list")
+            raise LookerRequestError(
+                f"Looker answered GET {path} with something that is not a list"
+            )
         return page
 
-    def _dashboard_pages(self, path: str, stage: str, **params: Any) -> list[Row]:
+    def _dashboard_pages(self, path: str, fields: str, stage: str, **params: Any) -> list[Row]:
         """Dashboards with their tiles, page by page; a page that keeps failing is read again
         as a light page (ids and titles) and then one dashboard at a time. Failures are kept
         only when the whole listing succeeds: a caller that falls back reads them again."""
@@ -312,7 +336,7 @@ class _Crawler:
         offset = 0
         while True:
             try:
-                page: list[Row] = self._page(path, DASHBOARD_FIELDS, offset, **params)
+                page: list[Row] = self._page(path, fields, offset, **params)
             except NotFound:
                 raise
             except LookerRequestError:
@@ -342,15 +366,17 @@ class _Crawler:
         return rows
 
     def _get_dashboard(self, dashboard_id: str) -> Any:
-        return self.client.get_json(
-            f"/dashboards/{quote(dashboard_id, safe='')}", fields=DASHBOARD_FIELDS
-        )
+        # LookML dashboards' ids are model::name
+        fields = LOOKML_DASHBOARD_FIELDS if "::" in dashboard_id else DASHBOARD_FIELDS
+        return self.client.get_json(f"/dashboards/{quote(dashboard_id, safe='')}", fields=fields)
 
     def _lookml_pages(self) -> list[Row] | None:
         """LookML dashboards with their tiles, from their own search; None on a Looker that
         predates `/dashboards/lookml/search` or fails it (they are then read one by one)."""
         try:
-            return self._dashboard_pages("/dashboards/lookml/search", "LookML dashboards")
+            return self._dashboard_pages(
+                "/dashboards/lookml/search", LOOKML_DASHBOARD_FIELDS, "LookML dashboards"
+            )
         except LookerRequestError:
             return None
 

@@ -54,10 +54,11 @@ def dashboard_from_json(data: Json) -> Dashboard:
 
 
 def tile_from_json(data: Json) -> Tile:
-    """A dashboard element; its query only when it is not a look or merged-results tile."""
+    """A dashboard element; its query only when it is not a look or merged-results tile.
+    A LookML dashboard's tile may have its query only in `result_maker`."""
     look_id = str_id(data.get("look_id"))
     merge_id = str_id(data.get("merge_result_id"))
-    query = data.get("query")
+    query = data.get("query") or (data.get("result_maker") or {}).get("query")
     return Tile(
         id=str(data["id"]),
         type=data.get("type") or "vis",
@@ -141,12 +142,15 @@ def folder_from_json(data: Json) -> Folder:
 
 
 def connection_from_json(data: Json) -> Connection:
+    """A connection's defaults as the database and schema of an unqualified table. Looker's
+    BigQuery connections keep the project in `host` and the dataset in `database`."""
     dialect = data.get("dialect_name") or (data.get("dialect") or {}).get("name") or ""
+    if dialect.startswith("bigquery"):
+        database, schema = data.get("host"), data.get("database")
+    else:
+        database, schema = data.get("database"), data.get("schema")
     return Connection(
-        name=str(data["name"]),
-        dialect=dialect,
-        database=data.get("database") or None,
-        schema=data.get("schema") or None,
+        name=str(data["name"]), dialect=dialect, database=database or None, schema=schema or None
     )
 
 

@@ -305,3 +305,31 @@ def test_credentials_in_the_url_are_not_shown(
     monkeypatch.setenv("LOOKERSDK_CLIENT_ID", "id-123")
     monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", "secret-456")
     assert LookerClient().base_url == "https://looker.example.com"
+
+
+def test_text_without_a_charset_is_read_as_utf8(emulator: EmulatorServer) -> None:
+    """Generated SQL comes as text/plain without a charset; requests would guess ISO-8859-1 and
+    garble a non-ASCII literal (a filter on a product name)."""
+    body = {
+        "model": "shop",
+        "view": "orders",
+        "fields": ["orders.count"],
+        "filters": {"orders.status": "Café ☕"},
+    }
+    sql = LookerClient().post_text("/queries/run/sql", body)
+    assert "Café ☕" in sql
+    reply = emulator.stats.log()[-1]
+    assert (reply.operation, reply.status) == ("run_inline_query", 200)
+
+
+def test_posts_are_retried_like_gets(emulator: EmulatorServer) -> None:
+    body = {"model": "shop", "view": "orders", "fields": ["orders.count"]}
+    clean = LookerClient().post_text("/queries/run/sql", body)
+    emulator.set_faults(FaultConfig(fault_rate=0.5, seed=4, exempt=frozenset({"login"})))
+    emulator.stats.reset()
+    sleeps = Sleeps()
+    client = LookerClient(retries=10, sleep=sleeps)
+    for _ in range(5):
+        assert client.post_text("/queries/run/sql", body) == clean
+    faults = [r.fault for r in emulator.stats.log() if r.fault]
+    assert faults and len(sleeps) == len(faults)

@@ -69,8 +69,17 @@ def test_lookml_dashboard() -> None:
     dashboard = dashboard_from_json(load("lookml_dashboard.json"))
     assert dashboard.is_lookml and dashboard.id == "greenery::inventory_overview"
     assert (dashboard.user_id, dashboard.certified, dashboard.view_count) == (None, False, None)
-    [tile] = dashboard.tiles
-    assert tile.query is not None and tile.query.pivots == ("inventory.product_name",)
+    current, stock = dashboard.tiles  # in id order
+    assert stock.query is not None and stock.query.pivots == ("inventory.product_name",)
+    # a LookML tile whose query Looker serves only in result_maker, without an id
+    assert current.query == Query(
+        None,
+        "greenery",
+        "inventory",
+        fields=("inventory.product_name", "inventory.total"),
+        filters=("inventory.is_current",),
+        sorts=("inventory.total",),
+    )
 
 
 def test_deleted_dashboard_with_numeric_id_and_revoked_certification() -> None:
@@ -122,7 +131,9 @@ def test_connections() -> None:
     assert connections == [
         Connection("greenery_duckdb", "duckdb", "greenery", "analytics"),
         Connection("warehouse", "snowflake", None, None),
-        Connection("bq", "bigquery_standard_sql", "my-project", None),
+        # BigQuery: Looker keeps the project in `host` and the dataset in `database`
+        Connection("bq", "bigquery_standard_sql", "my-project", "shop_dataset"),
+        Connection("bq_legacy", "bigquery", "other-project", None),
     ]
 
 

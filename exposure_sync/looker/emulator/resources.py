@@ -295,8 +295,12 @@ def filterables(c: Content, t: TileSpec) -> list[dict[str, Any]]:
 
 
 def element(c: Content, t: TileSpec) -> dict[str, Any]:
+    """A dashboard element. A LookML dashboard's query tile carries its query only in
+    `result_maker` (`query` and `query_id` null), as exported LookML dashboards show."""
     text = t.type == "text"
     q = c.queries.get(t.query_id) if t.query_id else None
+    dashboard = c.dashboards.get(t.dashboard_id)
+    lookml = dashboard is not None and dashboard.is_lookml
     lk = c.looks.get(t.look_id) if t.look_id else None
     result_maker = None
     if q is not None or t.merge_id:
@@ -327,8 +331,8 @@ def element(c: Content, t: TileSpec) -> dict[str, Any]:
         "note_state": None,
         "note_text": None,
         "note_text_as_html": None,
-        "query": query(q) if q else None,
-        "query_id": t.query_id,
+        "query": query(q) if q and not lookml else None,
+        "query_id": None if lookml else t.query_id,
         "filter_id": None,
         "refresh_interval": None,
         "refresh_interval_to_i": None,

@@ -22,7 +22,8 @@ Looker behaviour kept, and choices where it is undocumented (those that help a c
 - `/queries/{id}/run/sql` answers text/plain SQL (see sql.py); other formats get 400, and a
   query on an explore that is gone gets 404. `/queries/models/{m}/views/{v}/run/sql` does the
   same for a query given in the URL (`fields`, `f[field]=value`, `sorts`, `pivots`, `limit`);
-  there `fields` names the query's fields, not the response's.
+  there `fields` names the query's fields, not the response's. `POST /queries/run/sql`
+  (run_inline_query) does the same for a query given as a JSON body.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class Call:
     params: dict[str, str]
     args: tuple[str, ...]
     form: dict[str, str]
+    body: bytes = b""  # the raw request body (a JSON body for POSTs other than login)
 
 
 Handler = Callable[["EmulatorServer", Call], Reply]
@@ -286,7 +288,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         reply: Reply | None = None  # None: drop the connection
         fault = decision.fault
         if fault is None:
-            call = Call(params, args, _form(raw_body, self.headers.get("Content-Type")))
+            call = Call(params, args, _form(raw_body, self.headers.get("Content-Type")), raw_body)
             reply = self._dispatch(operation, handler, call)
             fault = reply.fault
         elif fault != "drop":
@@ -350,7 +352,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             payload = str(reply.body).encode("utf-8")
         self.send_response(reply.status)
-        self.send_header("Content-Type", f"{reply.content_type}; charset=utf-8")
+        # JSON is UTF-8 by definition; text says no charset, which is what helps a client
+        # least (HTTP's old default for text/* is ISO-8859-1, and requests follows it)
+        charset = "; charset=utf-8" if reply.content_type == "application/json" else ""
+        self.send_header("Content-Type", f"{reply.content_type}{charset}")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in reply.headers:
             self.send_header(name, value)
@@ -551,6 +556,11 @@ def _served_dashboard(s: EmulatorServer, d: DashboardSpec) -> dict[str, Any]:
             for filterable in (element.get("result_maker") or {}).get("filterables") or ():
                 if element.get("merge_result_id"):
                     filterable["model"] = filterable["view"] = None
+    if s.faults.config.lookml_queries_without_ids and d.is_lookml:
+        for element in body["dashboard_elements"]:
+            result_maker = element.get("result_maker") or {}
+            if result_maker.get("query"):
+                result_maker["query"]["id"] = result_maker["query_id"] = None
     return body
 
 
@@ -700,6 +710,34 @@ def _run_url_encoded_query(s: EmulatorServer, c: Call) -> Reply:
     if s.instance.resolve(model, explore) is None:
         raise not_found()
     return _sql_reply(s, url_query(model, explore, c.params), result_format, c)
+
+
+@route("POST", "/queries/run/{result_format}", "run_inline_query")
+def _run_inline_query(s: EmulatorServer, c: Call) -> Reply:
+    """A query given as a JSON WriteQuery body (model, view, fields, filters, sorts, pivots,
+    dynamic_fields, limit); like run_url_encoded_query, it is not added to the content."""
+    try:
+        body = json.loads(c.body.decode("utf-8")) if c.body else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not body.get("model") or not body.get("view"):
+        raise ApiError(422, "Validation Failed: the body must be a query with model and view")
+    model, explore = str(body["model"]), str(body["view"])
+    if s.instance.resolve(model, explore) is None:
+        raise not_found()
+    filters = body.get("filters") if isinstance(body.get("filters"), dict) else {}
+    query = QuerySpec(
+        "adhoc",
+        model,
+        explore,
+        [str(f) for f in body.get("fields") or []],
+        {str(k): str(v) for k, v in filters.items()},
+        [_url_sort(str(term)) for term in body.get("sorts") or []],
+        [str(f) for f in body.get("pivots") or []],
+        body.get("dynamic_fields") or None,
+        str(body["limit"]) if body.get("limit") else None,
+    )
+    return _sql_reply(s, query, c.args[0], c)
 
 
 @route("GET", "/merge_queries/{merge_query_id}", "merge_query")

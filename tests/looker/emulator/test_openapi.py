@@ -188,3 +188,24 @@ def test_greenery_responses_validate() -> None:
             check("/merge_queries/{merge_query_id}", "GET", get(f"/merge_queries/{merge_id}"))
         for path in ("/folders", "/users", "/connections", "/lookml_models"):
             check(path, "GET", get(path))
+
+
+def test_run_inline_query_answers_like_the_url_encoded_query(
+    shop_server: EmulatorServer, token: str, api: Callable[..., requests.Response]
+) -> None:
+    """POST /queries/run/sql (a JSON query body) gives the SQL of the same query in a URL; a
+    body without model and view is refused with 422, an explore that is gone with 404."""
+    url = f"{shop_server.base_url}{API}/queries/run/sql"
+    headers = {"Authorization": f"token {token}"}
+    body = {"model": "shop", "view": "orders", "fields": ["orders.count"]}
+    reply = requests.post(
+        url, json=body, params={"rebuild_pdts": "true"}, headers=headers, timeout=10
+    )
+    assert reply.status_code == 200, reply.text
+    check("/queries/run/{result_format}", "POST", reply)
+    same = api("/queries/models/shop/views/orders/run/sql", fields="orders.count")
+    assert reply.text == same.text and "FROM" in reply.text
+    for bad, status in (({"fields": ["orders.count"]}, 422), ({**body, "view": "gone"}, 404)):
+        refused = requests.post(url, json=bad, headers=headers, timeout=10)
+        assert refused.status_code == status
+        check("/queries/run/{result_format}", "POST", refused)

@@ -41,3 +41,15 @@
     col: 0
     width: 24
     height: 6
+  - title: Daily sessions (PDT)
+    name: daily_sessions
+    model: greenery
+    explore: fact_sessions_funnel
+    type: looker_line
+    fields: [daily_sessions_pdt.session_day_date, daily_sessions_pdt.total_sessions]
+    sorts: [daily_sessions_pdt.session_day_date desc]
+    limit: 90
+    row: 14
+    col: 0
+    width: 24
+    height: 6
