@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import sys
 import traceback
 from collections.abc import Callable
@@ -78,6 +79,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main() -> None:
+    # A terminal or pipe that is not UTF-8 (a Windows pre-commit hook) cannot show every
+    # title: show those characters escaped rather than fail. Files are always UTF-8.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     cli(prog_name="exposure-sync")
 
 

@@ -35,7 +35,7 @@ from exposure_sync.exposures.naming import (
 from exposure_sync.exposures.write import merge_entries, render_exposures
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node, look_node
 from exposure_sync.looker.decode_content import id_sort_key
-from exposure_sync.looker.models import Crawl, Dashboard, Look
+from exposure_sync.looker.models import Crawl, CrawlFailure, Dashboard, Look
 
 Item = Dashboard | Look
 
@@ -43,6 +43,7 @@ Item = Dashboard | Look
 DELETED = "deleted in Looker"
 PERSONAL = "in a personal folder (set include_personal_folders to include)"
 EXCLUDED = "excluded by include_folders/exclude_folders"
+EXCLUDED_BY_ID = "excluded by exclude_dashboards"
 NO_DEPENDENCY = "no dbt dependency"
 HAND_WRITTEN = "covered by a hand-written exposure"
 ON_A_DASHBOARD = "look used on a dashboard (the dashboard's entry covers it)"
@@ -133,7 +134,11 @@ class _Planner:
     def check_settings(self) -> None:
         """Settings that name things Looker does not have. An include pattern that matches no
         folder would drop every entry, so it is an error; the others are worth a note."""
-        paths = {folder_path(folder_id, self.crawl.folders) for folder_id in self.crawl.folders}
+        paths = {
+            folder_path(folder_id, self.crawl.folders)
+            for folder_id, folder in self.crawl.folders.items()
+            if not folder.hidden
+        }
         for pattern in self.config.include_folders:
             if paths and not any(folder_matches(pattern, path) for path in paths):
                 raise BadInputError(
@@ -143,6 +148,9 @@ class _Planner:
         for pattern in self.config.exclude_folders:
             if not any(folder_matches(pattern, path) for path in paths):
                 self.lineage.notes.add(f"exclude_folders: '{pattern}' matches no Looker folder")
+        listed = {d.id for d in self.crawl.dashboards}
+        for dashboard_id in sorted(set(self.config.exclude_dashboards) - listed):
+            self.lineage.notes.add(f"exclude_dashboards: Looker lists no dashboard {dashboard_id}")
         used = {e.connection_name for e in self.crawl.explores.values() if e is not None}
         for name in sorted(set(self.config.connections) - used):
             self.lineage.notes.add(f"connections.{name}: no explore uses a connection of that name")
@@ -218,20 +226,32 @@ class _Planner:
         self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED, why))
 
     def _folder_known(self, folder_id: str | None) -> bool:
-        """The folder and all its parents were read (a dashboard without a folder is fine)."""
+        """The folder and all its parents were read, or Looker said it cannot show one (404):
+        the path then starts below that one, and the report says so. A dashboard without a
+        folder is fine."""
         seen: set[str] = set()
+        child = None
         while folder_id is not None and folder_id not in seen:
             seen.add(folder_id)
             folder = self.crawl.folders.get(folder_id)
             if folder is None:
                 return False
-            folder_id = folder.parent_id
+            if folder.hidden:
+                below = f"folder {child}: its parent" if child else "a folder"
+                self.lineage.notes.add(
+                    f"{below} {folder_id} is not visible to the API user (404); folder paths "
+                    "and rules start below it"
+                )
+                return True
+            child, folder_id = folder_id, folder.parent_id
         return True
 
     def _skip_reason(self, item: Item) -> tuple[str | None, str]:
         """Why Looker's own facts leave the item without an entry (lineage aside)."""
         if item.deleted:
             return DELETED, ""
+        if isinstance(item, Dashboard) and item.id in self.config.exclude_dashboards:
+            return EXCLUDED_BY_ID, ""
         if isinstance(item, Look) and item.id in self.looks_on_dashboards:
             return ON_A_DASHBOARD, ""
         folder = self.crawl.folders.get(item.folder_id or "")
@@ -279,18 +299,24 @@ class _Planner:
             name=names[dashboard_key(item.id)],
         )
 
+    def _matters(self, failure: CrawlFailure) -> bool:
+        """A failed request that leaves something unknown. Not: a connection the config fully
+        describes, or generated SQL that only settled items (excluded, deleted...) needed."""
+        if failure.kind == "connection":
+            return failure.id in self.lineage.failed_connections
+        if failure.kind == "query":
+            kinds = ("dashboard", "look") if self.config.include_looks else ("dashboard",)
+            users = {n for n in self.lineage.items_using_query(failure.id) if n[0] in kinds}
+            return not users or any(node[1] not in self.settled[node[0]] for node in users)
+        return True
+
     def _finish_report(self, entries: list[ExposureEntry], kept: list[Key]) -> None:
         report = self.report
         report.entries = len(entries)
         report.unbuilt = {rel: _sorted_ids(ids) for rel, ids in sorted(self._unbuilt.items())}
         report.missing_explores = {e: _sorted_ids(ids) for e, ids in sorted(self._missing.items())}
         report.kept_previous = [f"{kind} {i}" for kind, i in kept]
-        failures = [
-            f"{f.kind} {f.id}: {f.reason}"
-            for f in self.crawl.failures
-            # a connection the config fully describes cost nothing
-            if f.kind != "connection" or f.id in self.lineage.failed_connections
-        ]
+        failures = [f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures if self._matters(f)]
         report.failures = sorted(failures + self._incomplete)
         report.notes = sorted(self.lineage.notes)
 

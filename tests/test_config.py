@@ -44,6 +44,8 @@ def test_example_loads_and_paths_are_relative_to_the_file():
         ("merged_results: precise\n", "'merged_results' is 'precise'"),
         ("concurrency: 0\n", "'concurrency' is 0"),
         ("retries: -1\n", "'retries' is -1"),
+        ("exclude_dashboards: [true]\n", "'exclude_dashboards'"),
+        ("exclude_dashboards: 12\n", "'exclude_dashboards'"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path: Path, text: str, named: str):
@@ -60,3 +62,9 @@ def test_an_empty_value_means_the_default(tmp_path: Path):
     path = tmp_path / "exposure-sync.yml"
     path.write_text("granularity:\nmerged_results:\nconcurrency:\ninclude_folders:\n")
     assert load_config(path) == load_config(None)
+
+
+def test_exclude_dashboards_takes_numbers_and_lookml_ids(tmp_path: Path):
+    path = tmp_path / "exposure-sync.yml"
+    path.write_text("exclude_dashboards: [12, '37', greenery::funnel_overview]\n")
+    assert load_config(path).exclude_dashboards == ("12", "37", "greenery::funnel_overview")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -722,3 +725,32 @@ def test_looks_on_their_own_become_analysis_entries(emulator, greenery_manifest,
 def entries_of_default_sync(manifest: Path, output: Path) -> dict[str, dict]:
     assert invoke("sync", manifest, output)[0] == 0
     return entries(output)
+
+
+def test_diff_on_a_terminal_that_is_not_utf8_escapes_what_it_cannot_show(
+    emulator, greenery_manifest, tmp_path: Path
+):
+    """A Windows pipe (cp1252) cannot show a CJK or emoji title: escaped, not a crash."""
+    snapshot = tmp_path / "crawl.json"
+    crawled = CliRunner().invoke(cli, ["crawl", "--out", str(snapshot), "--config", str(CONFIG)])
+    assert crawled.exit_code == 0, crawled.output
+    args = ["diff", "--manifest", str(greenery_manifest), "--config", str(CONFIG)]
+    args += ["--output", str(tmp_path / "new.yml"), "--from-snapshot", str(snapshot)]
+    entry = "from exposure_sync.cli import main; main()"
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    shown = subprocess.run(
+        [sys.executable, "-c", entry, *args], env=env, capture_output=True, timeout=120
+    )
+    assert shown.returncode == 1, shown.stderr  # every entry is new
+    assert b"Traceback" not in shown.stderr and b"error" not in shown.stderr
+    assert b"+    label: " in shown.stdout and b"\\u" in shown.stdout  # escaped characters
+
+
+def test_a_crlf_checkout_is_up_to_date_for_check_and_sync(emulator, greenery_manifest, output):
+    assert invoke("sync", greenery_manifest, output)[0] == 0
+    crlf = output.read_bytes().replace(b"\n", b"\r\n")
+    output.write_bytes(crlf)
+    assert invoke("check", greenery_manifest, output)[0] == 0
+    code, out = invoke("sync", greenery_manifest, output)
+    assert code == 0 and "unchanged, not written" in out, out
+    assert output.read_bytes() == crlf

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from exposure_sync.cli import cli
 from exposure_sync.looker.emulator.faults import FaultConfig
+from exposure_sync.looker.emulator.instance import load_instance
+from exposure_sync.looker.emulator.server import EmulatorServer
 from tests.conftest import GREENERY
 
 CONFIG = GREENERY / "exposure-sync.yml"
@@ -208,3 +210,61 @@ def test_a_dashboard_the_search_missed_keeps_its_entry(
         emulator.set_faults(None)
     assert code == 3 and "dashboard 2" in out
     assert output.read_bytes() == clean.read_bytes()
+
+
+def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
+    greenery_manifest, clean, tmp_path
+):
+    """An API user who cannot see the Users root (Looker answers 404 for it): the personal
+    folders below it are still personal, so their dashboards are skipped, not failed; the run
+    is complete (exit 0), writes what a clean run writes and notes the hidden folder."""
+    instance = load_instance()
+    del instance.content.folders["2"]  # served by neither /folders nor /folders/2
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    with EmulatorServer(instance) as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env().items():
+            patch.setenv(name, value)
+        code, out = sync(greenery_manifest, output, "--format", "json")
+        statuses = {(r.operation, r.status) for r in server.stats.log()}
+    assert code == 0, out
+    assert ("folder", 404) in statuses
+    report = json.loads(out)
+    assert report["failures"] == []
+    assert any("2 is not visible to the API user (404)" in note for note in report["notes"])
+    personal = {s["id"] for s in report["skipped"] if s["reason"].startswith("in a personal")}
+    assert personal == {"30", "37", "38", "39", "40", "61"}
+    assert output.read_bytes() == clean.read_bytes()
+
+
+def test_exclude_dashboards_settles_what_keeps_failing(
+    emulator, greenery_manifest, clean: Path, tmp_path: Path
+):
+    """Dashboards whose generated SQL keeps failing exit 3 every run; listing them in
+    exclude_dashboards turns the run green: their entries go, every other stays as it was."""
+    always_fail = {"/queries/*/run/sql": "500"}
+    code, out, _ = failing_sync(emulator, greenery_manifest, clean, tmp_path, always_fail)
+    assert code == 3, out
+    failed = {
+        line.split(": ")[0].removeprefix("dashboard ")
+        for line in json.loads(out)["failures"]
+        if line.startswith("dashboard ")
+    }
+    assert failed
+    output = tmp_path / "excluded" / clean.name
+    output.parent.mkdir()
+    output.write_bytes(clean.read_bytes())
+    config = settings_file(tmp_path, retries=1, exclude_dashboards=[*sorted(failed), "9999"])
+    emulator.set_faults(FaultConfig(always_fail=always_fail))
+    try:
+        result = run("sync", greenery_manifest, output, config, "--format", "json")
+    finally:
+        emulator.set_faults(None)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    excluded = {s["id"] for s in report["skipped"] if s["reason"].endswith("exclude_dashboards")}
+    assert excluded == failed
+    assert "exclude_dashboards: Looker lists no dashboard 9999" in report["notes"]
+    before, after = entries(clean), entries(output)
+    assert set(after) == set(before) - failed
+    assert all(after[i] == before[i] for i in after)

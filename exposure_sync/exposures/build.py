@@ -35,13 +35,18 @@ _API_PORT = ":19999"
 def folder_path(folder_id: str | None, folders: Mapping[str, Folder]) -> str:
     """Names from the root down: "Shared/Marketing/Funnels", "Users/Anique Jones".
 
-    Unknown parents end the path (it starts at the highest folder we know); a parent cycle,
-    which Looker should never serve, cannot loop forever.
+    Unknown and hidden parents end the path (it starts at the highest folder we can see); a
+    parent cycle, which Looker should never serve, cannot loop forever.
     """
     names: list[str] = []
     seen: set[str] = set()
     current = folder_id
-    while current is not None and current not in seen and current in folders:
+    while (
+        current is not None
+        and current not in seen
+        and current in folders
+        and not folders[current].hidden
+    ):
         seen.add(current)
         folder = folders[current]
         names.append(folder.name)
@@ -84,17 +89,25 @@ def choose_owner(user_id: str | None, users: Mapping[str, User], default: Config
     right permission; the name still tells readers whom to ask).
     """
     user = users.get(user_id) if user_id is not None else None
-    if user is None or user.is_disabled or not (user.display_name or user.email):
+    name, email = (_text(user.display_name), _text(user.email)) if user else (None, None)
+    if user is None or user.is_disabled or not (name or email):
         return _default_owner(default)
-    name = jinja_safe(user.display_name) if user.display_name else None
-    return Owner(name=name, email=user.email or None)
+    return Owner(name=name, email=email)
 
 
 def _default_owner(default: ConfigOwner) -> Owner:
     # dbt requires a name or an email; an empty configured default would fail `dbt parse`
-    if not (default.name or default.email):
+    name, email = _text(default.name), _text(default.email)
+    if not (name or email):
         return Owner(name="Looker", email=None)
-    return Owner(name=jinja_safe(default.name) if default.name else None, email=default.email)
+    return Owner(name=name, email=email)
+
+
+def _text(value: str | None) -> str | None:
+    """Owner text as dbt should show it: blank is absent, and dbt renders Jinja in both the
+    name and the email, so either may need escaping."""
+    value = (value or "").strip()
+    return jinja_safe(value) if value else None
 
 
 def choose_maturity(

@@ -212,7 +212,9 @@ def write_if_changed(path: str | Path, text: str) -> bool:
         old = None
     except OSError as err:
         raise BadInputError(f"{path}: cannot read ({err.strerror})") from None
-    if old == data:
+    # Line endings alone are not a change: a Windows checkout (core.autocrlf) has CRLF, and
+    # `check` reads the file as text, so it calls that file up to date too.
+    if old is not None and old.replace(b"\r\n", b"\n") == data:
         return False
     if old is not None and not has_header(old.decode("utf-8", errors="replace")):
         raise refusal(path)

@@ -21,6 +21,7 @@ import networkx as nx
 
 from exposure_sync.config import Config
 from exposure_sync.dbt.models import DbtNode, Manifest
+from exposure_sync.errors import BadInputError
 from exposure_sync.lineage.dialects import as_dialect
 from exposure_sync.lineage.match import RelationIndex
 from exposure_sync.lineage.relation import Relation
@@ -109,6 +110,13 @@ class Lineage:
             return set()
         return {n[1] for n in nx.ancestors(self.graph, node) if n[0] == "dashboard"}
 
+    def items_using_query(self, query_id: str) -> set[Node]:
+        """The dashboard and look nodes whose lineage goes through this query."""
+        node = ("query", query_id)
+        if node not in self.graph:
+            return set()
+        return {n for n in nx.ancestors(self.graph, node) if n[0] in ("dashboard", "look")}
+
     def _descendants(self, root: Node) -> Iterator[Node]:
         if root in self.graph:
             yield from nx.descendants(self.graph, root)
@@ -165,7 +173,12 @@ class LineageBuilder:
             yield tile_key, tile.query
         if tile.look_id is not None:
             look = self.crawl.looks.get(tile.look_id)
-            if look is not None and look.query is not None:
+            if look is None:
+                self.lineage.notes.add(
+                    f"dashboard {tile_key[1]}: tile {tile.id} shows look {tile.look_id}, which "
+                    "Looker does not serve (deleted, or not visible to the API user)"
+                )
+            elif look.query is not None:
                 self.lineage.graph.add_edge(tile_key, look_node(look.id))
                 yield look_node(look.id), look.query
 
@@ -206,7 +219,13 @@ class LineageBuilder:
                 f"Looker connection {explore.connection_name} could not be read"
             )
             return
-        context = self._context(explore)
+        try:
+            context = self._context(explore)
+        except UnknownDialect as err:
+            # Looker's dialect, not one the config named: only this connection's dashboards
+            # are unknown (entries kept, exit 3), the others go on
+            self.lineage.incomplete[query_key] = str(err)
+            return
         derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
         for alias in sorted(views_needed(explore, query, granularity)):
@@ -334,13 +353,24 @@ class LineageBuilder:
         # per connection (dialect, defaults) and model (views for ${view.SQL_TABLE_NAME})
         key = (explore.connection_name, explore.model)
         if key not in self._contexts:
-            self._contexts[key] = ResolveContext.for_connection(
-                self.crawl.connections.get(explore.connection_name),
-                self.config,
-                self._view_tables.get(explore.model, {}),
-                explore.connection_name,
-            )
+            try:
+                self._contexts[key] = ResolveContext.for_connection(
+                    self.crawl.connections.get(explore.connection_name),
+                    self.config,
+                    self._view_tables.get(explore.model, {}),
+                    explore.connection_name,
+                )
+            except BadInputError as err:
+                configured = self.config.connections.get(explore.connection_name)
+                if configured is not None and configured.dialect:
+                    raise  # the config's own setting is wrong: a config error (exit 2)
+                raise UnknownDialect(str(err)) from None
         return self._contexts[key]
+
+
+class UnknownDialect(Exception):
+    """A connection whose Looker dialect exposure-sync does not know (and the config names
+    none): its queries cannot be parsed."""
 
 
 def _named(query: Query) -> str:

@@ -625,8 +625,9 @@ class _Crawler:
                     f"/folders/{quote(fid, safe='')}", fields=FOLDER_FIELDS
                 ),
             )
-            for result in results.values():
-                if isinstance(result, NotFound):
+            for fid, result in results.items():
+                if isinstance(result, NotFound):  # a definite answer, unlike a failure
+                    folders[fid] = Folder(fid, "", None, hidden=True)
                     continue
                 if isinstance(result, LookerRequestError):
                     raise result

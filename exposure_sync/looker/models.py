@@ -23,6 +23,8 @@ class Folder:
     name: str
     parent_id: str | None
     is_personal: bool = False  # personal folder or below one
+    # Looker answered 404: the API user cannot see it. A folder path ends below it.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from exposure_sync.exposures.build import (
     folder_path,
 )
 from exposure_sync.exposures.entry import Owner
-from exposure_sync.looker.models import Folder, Look, Query
+from exposure_sync.looker.models import Folder, Look, Query, User
 
 from .conftest import FOLDERS, USERS, dashboard
 
@@ -64,6 +64,24 @@ def test_owner_rules():
     assert choose_owner("99", USERS, default) == Owner("Data team", "data@greenery.example")
     assert choose_owner(None, USERS, default) == Owner("Data team", "data@greenery.example")
     assert choose_owner(None, USERS, ConfigOwner(None, None)) == Owner("Looker", None)
+
+
+def test_owner_text_is_trimmed_and_jinja_safe():
+    """dbt renders Jinja in the owner's email too; a blank name is no name."""
+    users = {
+        "7": User("7", "   ", "o{{k}}{%x%}@x.example"),
+        "8": User("8", "  ", "  "),
+    }
+    default = ConfigOwner("Data team", None)
+    assert choose_owner("7", users, default) == Owner(
+        None, "{% raw %}o{{k}}{%x%}@x.example{% endraw %}"
+    )
+    assert choose_owner("8", users, default) == Owner("Data team", None)
+
+
+def test_folder_path_starts_below_a_hidden_folder():
+    folders = {**FOLDERS, "h": Folder("h", "", None, hidden=True), "c": Folder("c", "Child", "h")}
+    assert folder_path("c", folders) == "Child"
 
 
 def test_maturity_first_matching_rule_wins():

@@ -238,3 +238,15 @@ def test_merge_accepts_entries_and_is_sorted():
         [entry("z", "9"), entry("a", "1")], [replace(entry("m", "5"))], ["5"], []
     )
     assert [e.name for e in result.entries] == ["a", "m", "z"]
+
+
+def test_crlf_line_endings_alone_are_not_a_change(tmp_path):
+    """A Windows checkout (core.autocrlf) turns the file's line endings into CRLF; `check`
+    reads it as text and calls it up to date, so `sync` must not rewrite it either."""
+    path = tmp_path / "looker.yml"
+    text = render_exposures(ENTRIES, COMMAND)
+    crlf = text.replace("\n", "\r\n").encode("utf-8")
+    path.write_bytes(crlf)
+    assert write_if_changed(path, text) is False
+    assert path.read_bytes() == crlf
+    assert write_if_changed(path, render_exposures(ENTRIES[:2], COMMAND)) is True

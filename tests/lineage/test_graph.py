@@ -9,6 +9,7 @@ built by dbt"), and explore granularity.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,9 @@ from exposure_sync.cli import cli
 from exposure_sync.config import Config, config_from_dict
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.dbt.models import Manifest
+from exposure_sync.errors import BadInputError
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
-from exposure_sync.looker.models import Crawl
+from exposure_sync.looker.models import Crawl, Tile
 from exposure_sync.looker.snapshot import load_crawl
 from exposure_sync.sync import NOT_SETTLED, plan_sync
 
@@ -210,3 +212,38 @@ def test_the_snapshots_are_the_tools_own_format() -> None:
         assert snapshot.failures == [], path.name
         assert snapshot.base_url == "https://shop.looker.example:19999", path.name
         assert snapshot.dashboards, path.name
+
+
+# --- a connection dialect exposure-sync does not know -------------------------------------------
+
+
+def test_an_unknown_looker_dialect_leaves_only_its_connections_queries_incomplete(
+    manifest: Manifest,
+) -> None:
+    """Looker has dialects exposure-sync does not know (netezza): the dashboards on that
+    connection are incomplete (entries kept, exit 3) and named with the setting to fix, instead
+    of the whole run failing; a dialect the config names wrongly is still a config error."""
+    shop = crawl("shop_extends_refines")
+    shop.connections = {name: replace(c, dialect="netezza") for name, c in shop.connections.items()}
+    lineage = build_lineage(shop, config(), manifest)
+    for dashboard_id in ("7", "8"):
+        reason = lineage.incomplete_reason(dashboard_node(dashboard_id))
+        assert reason is not None and "connections.shop_duckdb.dialect" in reason
+    described = config_from_dict(
+        {**SETTINGS, "connections": {"shop_duckdb": {"dialect": "duckdb"}}}
+    )
+    assert build_lineage(shop, described, manifest).incomplete == {}
+    wrong = config_from_dict({**SETTINGS, "connections": {"shop_duckdb": {"dialect": "nope"}}})
+    with pytest.raises(BadInputError, match="connections.shop_duckdb.dialect"):
+        build_lineage(shop, wrong, manifest)
+
+
+def test_a_tile_on_a_look_looker_does_not_serve_is_noted(manifest: Manifest) -> None:
+    shop = crawl("shop_extends_refines")
+    shop.dashboards = [
+        replace(d, tiles=(*d.tiles, Tile(id="99", type="vis", look_id="404"))) if d.id == "8" else d
+        for d in shop.dashboards
+    ]
+    lineage = build_lineage(shop, config(), manifest)
+    assert ids(lineage, dashboard_node("8")) == [DIM_USERS, FACT_ORDERS]  # the other tile's
+    assert any("tile 99 shows look 404" in note for note in lineage.notes)
