@@ -22,7 +22,7 @@ from exposure_sync.exposures.build import (
     folder_matches,
     folder_path,
 )
-from exposure_sync.exposures.coverage import covered_by_hand_written, hand_written
+from exposure_sync.exposures.coverage import covered_by_hand_written, hand_written, is_generated
 from exposure_sync.exposures.entry import ExposureEntry
 from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
 from exposure_sync.exposures.naming import (
@@ -160,7 +160,7 @@ class _Planner:
         names = assign_names(
             [_name_source(c.item, self.crawl) for c in candidates],
             self.config.name_template,
-            previous=previous_names(previous),
+            previous=previous_names([*previous, *self._generated_in_manifest()]),
             reserved=[e.name for e in hand_written(self.manifest.exposures, str(self.output))],
         )
         entries = [self._build(c, names) for c in candidates]
@@ -176,6 +176,15 @@ class _Planner:
         return SyncPlan(
             render_exposures(merged.entries, command), merged.entries, self.report, self.lineage
         )
+
+    def _generated_in_manifest(self) -> list[dict[str, Any]]:
+        """The tool's entries as the manifest knows them: should the generated file be gone,
+        their names still stay (refs to them keep working); the file's own names come first."""
+        return [
+            {"name": e.name, "meta": e.meta}
+            for e in self.manifest.exposures
+            if is_generated(e, str(self.output))
+        ]
 
     def _items(self) -> list[Item]:
         items: list[Item] = sorted(self.crawl.dashboards, key=lambda d: id_sort_key(d.id))

@@ -754,3 +754,26 @@ def test_a_crlf_checkout_is_up_to_date_for_check_and_sync(emulator, greenery_man
     code, out = invoke("sync", greenery_manifest, output)
     assert code == 0 and "unchanged, not written" in out, out
     assert output.read_bytes() == crlf
+
+
+def test_a_deleted_generated_file_keeps_names_the_manifest_knows(
+    emulator, greenery_manifest, tmp_path: Path
+):
+    """The manifest still lists the generated exposures (parsed before the file was deleted):
+    a renamed dashboard keeps its name, so refs to it stay valid."""
+    known = {
+        e["meta"]["looker_dashboard_id"]: e["name"]
+        for e in json.loads(greenery_manifest.read_text())["exposures"].values()
+        if e["meta"].get("generated_by") == "exposure-sync"
+    }
+    title = emulator.instance.content.dashboards["2"].title
+    emulator.update_dashboard("2", title="Orders overview (renamed)")
+    try:
+        output = tmp_path / "gone" / "looker_exposures.yml"
+        code, out = invoke("sync", greenery_manifest, output)
+    finally:
+        emulator.update_dashboard("2", title=title)
+    assert code == 0, out
+    written = entries(output)
+    assert written["2"]["name"] == known["2"] and written["2"]["label"].endswith("(renamed)")
+    assert {i: e["name"] for i, e in written.items()} == {i: known[i] for i in written}

@@ -354,12 +354,15 @@ class LineageBuilder:
         key = (explore.connection_name, explore.model)
         if key not in self._contexts:
             try:
-                self._contexts[key] = ResolveContext.for_connection(
+                context = ResolveContext.for_connection(
                     self.crawl.connections.get(explore.connection_name),
                     self.config,
                     self._view_tables.get(explore.model, {}),
                     explore.connection_name,
                 )
+                # Liquid's _model._name is known here (the explore and view are not: a
+                # view's table is resolved once for every explore that joins it)
+                self._contexts[key] = replace(context, model=explore.model)
             except BadInputError as err:
                 configured = self.config.connections.get(explore.connection_name)
                 if configured is not None and configured.dialect:

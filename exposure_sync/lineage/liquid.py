@@ -10,9 +10,10 @@ Looker renders Liquid for the user running a query; we render it for the configu
   `{% if x != 'a' %}` never both render.
 
 Supported: `{{ expr | filter: arg }}`, `{% if/elsif/else/endif %}`, `{% unless %}`,
-`{% comment %}`; conditions with ==, !=, <>, <, >, <=, >=, contains, and, or, and truthiness
-(Liquid's: only nil and false are false). Anything else (`{% parameter %}`, `{% condition %}`,
-`assign`, ...) depends on the query, so it is unrenderable.
+`{% case/when/else/endcase %}`, `{% comment %}`; conditions with ==, !=, <>, <, >, <=, >=,
+contains, and, or, and truthiness (Liquid's: only nil and false are false). Anything else
+(`{% parameter %}`, `{% condition %}`, `assign`, ...) depends on the query, so it is
+unrenderable.
 """
 
 from __future__ import annotations
@@ -167,6 +168,8 @@ def _parse_until(
 def _parse_tag(name: str, value: str, tokens: list[tuple[str, str]]) -> tuple[Any, list]:
     if name in ("if", "unless"):
         return _parse_if(value, tokens)
+    if name == "case":
+        return _parse_case(value, tokens)
     if name == "comment":
         _, tokens, _ = _parse_until(tokens, ("endcomment",))
         return _Text(""), tokens
@@ -189,6 +192,35 @@ def _parse_if(value: str, tokens: list[tuple[str, str]]) -> tuple[_Branches, lis
         if stop_name not in ("elsif", "else") or condition is None:
             raise LiquidError(f"unexpected {{% {stop} %}} inside {{% {tag} %}}")
         condition = stop_args.strip() if stop_name == "elsif" else None
+
+
+def _parse_case(value: str, tokens: list[tuple[str, str]]) -> tuple[_Branches, list]:
+    """`{% case x %}{% when 'a', 'b' %}...{% else %}...{% endcase %}` as the branches of
+    `x == 'a' or x == 'b'`, ..., else: one reading of conditions for both tags."""
+    subject = value.partition(" ")[2].strip()
+    if not subject:
+        raise LiquidError("{% case %} without a value")
+    stops = ("when", "endcase")
+    _, tokens, stop = _parse_until(tokens, stops)  # text before the first when is not output
+    node = _Branches([])
+    while True:
+        stop_name, _, args = (stop or "").partition(" ")
+        if stop_name == "endcase":
+            return node, tokens
+        if stop_name == "when" and args.strip():
+            values = [
+                value
+                for part in _split_outside_quotes(args, ",")
+                for value in _expression_tokens(part)
+                if value != "or"
+            ]
+            condition: str | None = " or ".join(f"{subject} == {v}" for v in values)
+        elif stop_name == "else":
+            condition = None
+        else:
+            raise LiquidError(f"unexpected {{% {stop} %}} inside {{% case %}}")
+        body, tokens, stop = _parse_until(tokens, stops)
+        node.branches.append((condition, body))
 
 
 # --- rendering ------------------------------------------------------------------------------

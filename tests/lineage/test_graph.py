@@ -247,3 +247,16 @@ def test_a_tile_on_a_look_looker_does_not_serve_is_noted(manifest: Manifest) -> 
     lineage = build_lineage(shop, config(), manifest)
     assert ids(lineage, dashboard_node("8")) == [DIM_USERS, FACT_ORDERS]  # the other tile's
     assert any("tile 99 shows look 404" in note for note in lineage.notes)
+
+
+def test_liquid_model_name_is_the_explores_model(manifest: Manifest) -> None:
+    """`{% if _model._name == 'shop' %}` picks one branch: no guessing, no stray relation."""
+    shop = crawl("shop_extends_refines")
+    orders = shop.explores[("shop", "orders")]
+    assert orders is not None
+    liquid = "{% if _model._name == 'shop' %}analytics.fact_orders{% else %}nope.x{% endif %}"
+    shop.explores[("shop", "orders")] = replace(orders, sql_table_name=liquid)
+    lineage = build_lineage(shop, config(), manifest)
+    assert ids(lineage, dashboard_node("8")) == [DIM_USERS, FACT_ORDERS]
+    relations = {str(r) for r in lineage.unbuilt_relations(dashboard_node("8"))}
+    assert relations == set() and not lineage.notes

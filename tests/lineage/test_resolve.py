@@ -165,6 +165,14 @@ THREE_WAY = """
     {% elsif _user_attributes['env'] != "dev" %} staging.t
     {% else %} dbt_dev.t {% endif %}"""
 
+CASE = """
+    {% case _user_attributes['env'] %}
+      {% when 'prod' %} analytics.t
+      {% when 'qa', "staging" %} staging.t
+      {% when 'test' or 'ci' %} ci.t
+      {% else %} dbt_dev.t
+    {% endcase %}"""
+
 
 @pytest.mark.parametrize(
     ("text", "attributes", "expected"),
@@ -203,6 +211,12 @@ THREE_WAY = """
         ("{% comment %} which schema {% endcomment %}raw.t", {}, ("greenery.raw.t",)),
         ("{% if _dialect._name == 'duckdb' %}raw.t{% else %}other.t{% endif %}", {},
          ("greenery.raw.t",)),
+        (CASE, {"env": "prod"}, ("greenery.analytics.t",)),
+        (CASE, {"env": "staging"}, ("greenery.staging.t",)),
+        (CASE, {"env": "ci"}, ("greenery.ci.t",)),
+        (CASE, {"env": "dev"}, ("greenery.dbt_dev.t",)),
+        ("{% case _dialect._name %}{% when 'duckdb' %}raw.t{% endcase %}", {},
+         ("greenery.raw.t",)),
     ],
 )  # fmt: skip
 def test_liquid_with_configured_attributes(
@@ -226,6 +240,8 @@ def test_liquid_with_configured_attributes(
         ("{% if _user_attributes['env'] == 'prod' %}{% if _user_attributes['eu'] %}eu.t"
          "{% else %}us.t{% endif %}{% else %}dev.t{% endif %}", {"env": "prod"},
          ("greenery.eu.t", "greenery.us.t"), "eu"),
+        (CASE, {}, ("greenery.analytics.t", "greenery.staging.t", "greenery.ci.t",
+                    "greenery.dbt_dev.t"), "env"),
     ],
 )  # fmt: skip
 def test_liquid_branch_on_unknown_attribute_counts_every_branch(
@@ -274,6 +290,8 @@ def test_liquid_default_is_assumed_for_an_unknown_attribute_and_said() -> None:
         "{% parameter schema_picker %}.t",
         "{% if _user_attributes['env'] == 'prod' %}a.t",
         "{% else %}a.t",
+        "{% case %}{% when 'a' %}a.t{% endcase %}",
+        "{% case _user_attributes['env'] %}{% when 'prod' %}a.t",
         "{{ _query._query_timezone }}.t",
         "{{ _user_attributes['s'] | sql_quote }}.t",
     ],
