@@ -247,9 +247,8 @@ def build_tags(configured: Iterable[str]) -> tuple[str, ...]:
 
 def _meta(id_key: str, looker_id: str, folder_id: str | None, path: str) -> dict:
     # key order is fixed by write.py; values are strings so ids never turn into numbers
-    meta = {id_key: str(looker_id)}
-    if path:
-        meta[FOLDER_KEY] = jinja_safe(path)
+    # the folder always (PRODUCT.md: meta holds at least id and folder): '' when there is none
+    meta = {id_key: str(looker_id), FOLDER_KEY: jinja_safe(path)}
     if folder_id is not None:
         meta[FOLDER_ID_KEY] = str(folder_id)
     meta["generated_by"] = GENERATED_BY

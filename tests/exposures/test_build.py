@@ -162,6 +162,17 @@ def test_lookml_dashboard_url_keeps_its_id():
     assert entry.meta["looker_folder"] == "LookML Dashboards"
 
 
+def test_a_dashboard_without_a_folder_still_has_its_folder_in_meta():
+    """PRODUCT.md: meta holds at least the dashboard id and folder; with no folder, ''."""
+    entry = build_entry(dashboard(folder_id=None), [], FOLDERS, USERS, Config(), WEB, name="x")
+    assert entry.meta == {
+        "looker_dashboard_id": "1",
+        "looker_folder": "",
+        "generated_by": "exposure-sync",
+    }
+    assert "Looker folder" not in entry.description
+
+
 def test_look_entry():
     look = Look(
         "7", "Weekly orders", Query(None, "greenery", "orders"), folder_id="10", user_id="1"
