@@ -42,6 +42,8 @@ class FaultConfig:
       explore, as on a Looker that does not fill them.
     - `lookml_search_without_elements`: `/dashboards/lookml/search` answers `dashboard_elements:
       null`, as a Looker whose LookML search does not nest them might.
+    - `lookml_search_as_one_object`: `/dashboards/lookml/search` answers one `DashboardLookml`
+      object (`dashboard_id`, `lookml`), as the spec declares and an older Looker might.
     - `lookml_queries_without_ids`: LookML dashboards' tiles serve their `result_maker.query`
       without an id (and `result_maker.query_id` null), so its SQL can only be asked inline.
     """
@@ -59,6 +61,7 @@ class FaultConfig:
     unnamed_merge_sources: bool = False
     lookml_search_without_elements: bool = False
     lookml_queries_without_ids: bool = False
+    lookml_search_as_one_object: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

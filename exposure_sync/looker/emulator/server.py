@@ -583,6 +583,9 @@ def _search_lookml_dashboards(s: EmulatorServer, c: Call) -> Reply:
     rows = (_lookml_row(d) for d in dashboards if d.is_lookml and not d.deleted)
     params = {k: v for k, v in c.params.items() if k != "deleted"}
     found = search(rows, params, LOOKML_DASHBOARD_SEARCH)
+    if s.faults.config.lookml_search_as_one_object:
+        first = found[0].dashboard.id if found else None
+        return ok({"dashboard_id": first, "lookml": "- dashboard: ..."})
     reply = _dashboard_page(s, c, [row.dashboard for row in found])
     if s.faults.config.lookml_search_without_elements:
         for body in reply.body:
