@@ -176,7 +176,9 @@ def report_lines(report: SyncReport) -> list[str]:
     unsettled = [s for s in report.skipped if s.reason == NOT_SETTLED]
     skipped = [s for s in report.skipped if s.reason != NOT_SETTLED]
     kept = f" ({len(report.kept_previous)} kept from the last run)" if report.kept_previous else ""
-    lines = [f"{report.entries} exposures{kept}; {len(skipped)} skipped"]
+    # an item read incompletely on its first run has no entry to keep: counted on its own
+    incomplete = f"; {len(unsettled)} not read completely" if unsettled else ""
+    lines = [f"{report.entries} exposures{kept}; {len(skipped)} skipped{incomplete}"]
     by_reason: dict[str, list[Any]] = {}
     for item in skipped:
         by_reason.setdefault(item.reason, []).append(item)

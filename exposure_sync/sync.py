@@ -47,7 +47,7 @@ EXCLUDED_BY_ID = "excluded by exclude_dashboards"
 NO_DEPENDENCY = "no dbt dependency"
 HAND_WRITTEN = "covered by a hand-written exposure"
 ON_A_DASHBOARD = "look used on a dashboard (the dashboard's entry covers it)"
-NOT_SETTLED = "not read completely; previous entry kept"
+NOT_SETTLED = "not read completely; previous entry kept, if any"
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,9 @@ class _Planner:
         lineage keep an entry, and only complete lineage can say "no dbt dependency".
         """
         kind = _kind(item)
+        if isinstance(item, Dashboard) and item.id in self.config.exclude_dashboards:
+            # the user's word settles it whatever failed: that is what the setting is for
+            return self._skip(item, EXCLUDED_BY_ID, "")
         if item.id in self.failed[kind]:
             self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED))
             return None
@@ -208,9 +211,10 @@ class _Planner:
             self._unbuilt[str(relation)].add(item.id)
         for explore in self.lineage.missing_explores(root):
             self._missing[explore].add(item.id)
-        if not item.deleted and not self._folder_known(item.folder_id):
+        unknown_folder = None if item.deleted else self._folder_unknown(item.folder_id)
+        if unknown_folder is not None:
             # without its folder path, include/exclude and personal rules cannot be applied
-            return self._keep(item, f"its folder {item.folder_id} could not be read")
+            return self._keep(item, unknown_folder)
         reason, detail = self._skip_reason(item)
         if reason is None:
             incomplete = self.lineage.incomplete_reason(root)
@@ -219,13 +223,18 @@ class _Planner:
             if not self.lineage.dbt_nodes(root):
                 reason = NO_DEPENDENCY
         if reason is not None:
-            self.report.skipped.append(Skipped(kind, item.id, item.title, reason, detail))
-            self.settled[kind].add(item.id)
-            return None
+            return self._skip(item, reason, detail)
         depends_on = {
             node_reference(n, self.manifest.project_name) for n in self.lineage.dbt_nodes(root)
         }
         return _Candidate(item, sorted(depends_on))
+
+    def _skip(self, item: Item, reason: str, detail: str) -> None:
+        """Settled without an entry: a previous entry goes."""
+        kind = _kind(item)
+        self.report.skipped.append(Skipped(kind, item.id, item.title, reason, detail))
+        self.settled[kind].add(item.id)
+        self.failed[kind].discard(item.id)  # excluded by the user, though Looker failed it
 
     def _keep(self, item: Item, why: str) -> None:
         """Not settled: the previous entry stays, and the run exits 3."""
@@ -234,33 +243,44 @@ class _Planner:
         self._incomplete.append(f"{kind} {item.id}: {why}")
         self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED, why))
 
-    def _folder_known(self, folder_id: str | None) -> bool:
-        """The folder and all its parents were read, or Looker said it cannot show one (404):
-        the path then starts below that one, and the report says so. A dashboard without a
-        folder is fine."""
+    def _folder_unknown(self, folder_id: str | None) -> str | None:
+        """Why the folder rules cannot be applied to an item in this folder, or None.
+
+        A folder Looker answers 404 for is one the API user cannot see: the path then starts
+        below it. That is harmless when the item's own folder says it is personal (Looker marks
+        every folder below a personal one) or when no include/exclude rule reads paths; else a
+        rule might have matched the hidden part, so the item is not settled.
+        """
         seen: set[str] = set()
-        child = None
+        own, child = folder_id, None
         while folder_id is not None and folder_id not in seen:
             seen.add(folder_id)
             folder = self.crawl.folders.get(folder_id)
             if folder is None:
-                return False
+                return f"its folder {folder_id} could not be read"
             if folder.hidden:
-                below = f"folder {child}: its parent" if child else "a folder"
-                self.lineage.notes.add(
-                    f"{below} {folder_id} is not visible to the API user (404); folder paths "
-                    "and rules start below it"
-                )
-                return True
+                return self._hidden_folder(own, folder_id, child)
             child, folder_id = folder_id, folder.parent_id
-        return True
+        return None
+
+    def _hidden_folder(self, own: str | None, hidden: str, child: str | None) -> str | None:
+        where = f"folder {hidden} (above folder {child})" if child else f"its folder {hidden}"
+        own_folder = self.crawl.folders.get(own or "")
+        personal = own_folder is not None and own_folder.is_personal
+        # personal whatever the path: the personal rule settles it
+        settled = personal and not self.config.include_personal_folders
+        rules = self.config.include_folders != ("**",) or bool(self.config.exclude_folders)
+        if child is None or (rules and not settled):
+            return f"{where} is not visible to the API user (404): folder rules cannot apply"
+        self.lineage.notes.add(
+            f"{where} is not visible to the API user (404); folder paths start below it"
+        )
+        return None
 
     def _skip_reason(self, item: Item) -> tuple[str | None, str]:
         """Why Looker's own facts leave the item without an entry (lineage aside)."""
         if item.deleted:
             return DELETED, ""
-        if isinstance(item, Dashboard) and item.id in self.config.exclude_dashboards:
-            return EXCLUDED_BY_ID, ""
         if isinstance(item, Look) and item.id in self.looks_on_dashboards:
             return ON_A_DASHBOARD, ""
         folder = self.crawl.folders.get(item.folder_id or "")
@@ -313,11 +333,28 @@ class _Planner:
         describes, or generated SQL that only settled items (excluded, deleted...) needed."""
         if failure.kind == "connection":
             return failure.id in self.lineage.failed_connections
-        if failure.kind == "query":
-            kinds = ("dashboard", "look") if self.config.include_looks else ("dashboard",)
-            users = {n for n in self.lineage.items_using_query(failure.id) if n[0] in kinds}
-            return not users or any(node[1] not in self.settled[node[0]] for node in users)
-        return True
+        if failure.kind == "dashboard" or (failure.kind == "look" and self.config.include_looks):
+            return failure.id not in self.settled[failure.kind]  # excluded by the user
+        kinds = ("dashboard", "look") if self.config.include_looks else ("dashboard",)
+        if failure.kind == "look":  # not an item itself: it matters through its dashboards
+            users = {
+                ("dashboard", d.id)
+                for d in self.crawl.dashboards
+                if any(tile.look_id == failure.id for tile in d.tiles)
+            }
+        elif failure.kind == "query":
+            users = {n[:2] for n in self.lineage.items_using_query(failure.id) if n[0] in kinds}
+        elif failure.kind == "explore":
+            # the crawl also failed each item on it, naming the explore
+            prefix = f"explore {failure.id}: "
+            users = {
+                (f.kind, f.id)
+                for f in self.crawl.failures
+                if f.kind in kinds and f.reason.startswith(prefix)
+            }
+        else:
+            return True
+        return not users or any(item_id not in self.settled[kind] for kind, item_id in users)
 
     def _finish_report(self, entries: list[ExposureEntry], kept: list[Key]) -> None:
         report = self.report

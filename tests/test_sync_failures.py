@@ -15,6 +15,7 @@ from exposure_sync.cli import cli
 from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.instance import load_instance
 from exposure_sync.looker.emulator.server import EmulatorServer
+from exposure_sync.sync import NOT_SETTLED
 from tests.conftest import GREENERY
 
 CONFIG = GREENERY / "exposure-sync.yml"
@@ -231,23 +232,87 @@ def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
     assert ("folder", 404) in statuses
     report = json.loads(out)
     assert report["failures"] == []
-    assert any("2 is not visible to the API user (404)" in note for note in report["notes"])
+    hidden = "folder 2 (above folder 200) is not visible to the API user (404)"
+    assert any(note.startswith(hidden) for note in report["notes"])
     personal = {s["id"] for s in report["skipped"] if s["reason"].startswith("in a personal")}
     assert personal == {"30", "37", "38", "39", "40", "61"}
     assert output.read_bytes() == clean.read_bytes()
 
 
-def test_exclude_dashboards_settles_what_keeps_failing(
-    emulator, greenery_manifest, clean: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("hidden", "settings"),
+    [
+        # a rule reads the hidden part of the path: Shared/Operations/** would match, or not
+        ("30", {"exclude_folders": ["Shared/Operations/**"]}),
+        # a dashboard's own folder hidden: personal or not, nobody can tell
+        ("201", {}),
+    ],
+)
+def test_a_hidden_folder_that_rules_depend_on_keeps_entries(
+    greenery_manifest, clean, tmp_path, hidden: str, settings: dict
 ):
-    """Dashboards whose generated SQL keeps failing exit 3 every run; listing them in
-    exclude_dashboards turns the run green: their entries go, every other stays as it was."""
-    always_fail = {"/queries/*/run/sql": "500"}
-    code, out, _ = failing_sync(emulator, greenery_manifest, clean, tmp_path, always_fail)
-    assert code == 3, out
+    """Where a hidden folder could change what the folder rules decide, nothing is settled
+    from a guess: the dashboards below it keep their previous entries (or get none) and the
+    run exits 3 naming them."""
+    instance = load_instance()
+    folders = instance.content.folders
+    parents = {d.id: getattr(folders.get(d.folder_id or ""), "parent_id", None)
+               for d in instance.content.dashboards.values()}  # fmt: skip
+    below = {
+        d.id
+        for d in instance.content.dashboards.values()
+        if not d.deleted and hidden in (d.folder_id, parents[d.id])
+    }
+    del instance.content.folders[hidden]
+    output = tmp_path / clean.name
+    output.write_bytes(clean.read_bytes())
+    config = settings_file(tmp_path, **settings)
+    with EmulatorServer(instance) as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env().items():
+            patch.setenv(name, value)
+        result = run("sync", greenery_manifest, output, config, "--format", "json")
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.output)
+    unsettled = {s["id"] for s in report["skipped"] if s["reason"] == NOT_SETTLED}
+    assert below and unsettled == below
+    assert all("not visible to the API user (404)" in f for f in report["failures"])
+    if not settings:
+        assert output.read_bytes() == clean.read_bytes()  # personal 30 gets no entry
+    else:
+        before, after = entries(clean), entries(output)
+        assert set(after) == set(before)  # excluded or not, the Operations entries stay
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        FaultConfig(always_fail={"/queries/*/run/sql": "500"}),  # generated SQL
+        FaultConfig(always_fail={"/lookml_models/greenery/explores/users": "500"}),  # an explore
+        FaultConfig(broken_dashboards=frozenset({"7"})),  # the dashboard itself
+        FaultConfig(  # the SQL of a LookML tile's query that has no id, run inline
+            always_fail={"/queries/run/sql": "500"}, lookml_queries_without_ids=True
+        ),
+    ],
+    ids=["sql", "explore", "dashboard", "inline-sql"],
+)
+def test_exclude_dashboards_settles_what_keeps_failing(
+    emulator, greenery_manifest, clean: Path, tmp_path: Path, faults: FaultConfig
+):
+    """Dashboards Looker keeps failing exit 3 every run; listing them in exclude_dashboards
+    turns the run green: their entries go, every other stays as it was."""
+    config = settings_file(tmp_path, retries=1)
+    output = tmp_path / "failing" / clean.name
+    output.parent.mkdir()
+    output.write_bytes(clean.read_bytes())
+    emulator.set_faults(faults)
+    try:
+        failing = run("sync", greenery_manifest, output, config, "--format", "json")
+    finally:
+        emulator.set_faults(None)
+    assert failing.exit_code == 3, failing.output
     failed = {
         line.split(": ")[0].removeprefix("dashboard ")
-        for line in json.loads(out)["failures"]
+        for line in json.loads(failing.output)["failures"]
         if line.startswith("dashboard ")
     }
     assert failed
@@ -255,7 +320,7 @@ def test_exclude_dashboards_settles_what_keeps_failing(
     output.parent.mkdir()
     output.write_bytes(clean.read_bytes())
     config = settings_file(tmp_path, retries=1, exclude_dashboards=[*sorted(failed), "9999"])
-    emulator.set_faults(FaultConfig(always_fail=always_fail))
+    emulator.set_faults(faults)
     try:
         result = run("sync", greenery_manifest, output, config, "--format", "json")
     finally:

@@ -116,7 +116,11 @@ def get_dialect(name: str | None, connection: str | None = None) -> SqlDialect:
             pass  # not a sqlglot name either
         else:
             return SqlDialect(key, key, _FROM_SQLGLOT.get(strategy, _K))
-    raise BadInputError(_unknown_dialect_message(name, connection))
+    raise UnknownDialectError(_unknown_dialect_message(name, connection))
+
+
+class UnknownDialectError(BadInputError):
+    """No dialect exposure-sync knows by that name (or none at all)."""
 
 
 def _unknown_dialect_message(name: str | None, connection: str | None) -> str:

@@ -21,8 +21,7 @@ import networkx as nx
 
 from exposure_sync.config import Config
 from exposure_sync.dbt.models import DbtNode, Manifest
-from exposure_sync.errors import BadInputError
-from exposure_sync.lineage.dialects import as_dialect
+from exposure_sync.lineage.dialects import UnknownDialectError, as_dialect
 from exposure_sync.lineage.match import RelationIndex
 from exposure_sync.lineage.relation import Relation
 from exposure_sync.lineage.resolve import (
@@ -40,6 +39,7 @@ from exposure_sync.lineage.views import (
     Granularity,
     explore_query,
     inline_query_id,
+    inline_request,
     is_made_up,
 )
 from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
@@ -207,7 +207,10 @@ class LineageBuilder:
         self, parent: Node, query: Query, granularity: Granularity | None = None
     ) -> None:
         graph = self.lineage.graph
-        query_key: Node = ("query", query.id or f"{parent}:{query.model}:{query.explore}")
+        if not query.id:
+            # one id for the node, the SQL request and a failure of it, so they meet
+            query = replace(query, id=inline_query_id(query))
+        query_key: Node = ("query", query.id)
         graph.add_edge(parent, query_key)
         explore = self.crawl.explores.get((query.model, query.explore))
         if explore is None:
@@ -248,13 +251,13 @@ class LineageBuilder:
         if not derived:
             return
         if adhoc or granularity == "query":
-            self._add_generated_sql(query_key, query, context)
+            self._add_generated_sql(query_key, query, context, explore)
             return
         # Explore granularity on a saved query: its own SQL holds only the joins it uses, so
         # the derived joins beyond those come from the explore's ad-hoc query (once per explore)
         used = views_needed(explore, query)
         if used & set(derived):
-            self._add_generated_sql(query_key, query, context)
+            self._add_generated_sql(query_key, query, context, explore)
         if set(derived) - used:
             self._add_query(query_key, explore_query(explore), "explore")
 
@@ -272,14 +275,18 @@ class LineageBuilder:
             self._views_done[view_key] = resolution.needs_generated_sql
         return self._views_done[view_key]
 
-    def _add_generated_sql(self, query_key: Node, query: Query, context: ResolveContext) -> None:
+    def _add_generated_sql(
+        self, query_key: Node, query: Query, context: ResolveContext, explore: Explore
+    ) -> None:
         # no Looker id to ask /queries/{id}/run/sql with: the query is run inline instead
         query_id = query.id or inline_query_id(query)
         query = replace(query, id=query_id)
         sql = self.crawl.generated_sql.get(query_id)
         if sql is None:
             self.lineage.queries_needing_sql.add(query_id)
-            if is_made_up(query_id):
+            if query_id.startswith(INLINE_QUERY_PREFIX):
+                self.lineage.adhoc_queries[query_id] = inline_request(explore, query)
+            elif is_made_up(query_id):
                 self.lineage.adhoc_queries[query_id] = query
             self.lineage.incomplete[query_key] = (
                 f"no generated SQL for {_named(query)} on a derived table "
@@ -363,7 +370,7 @@ class LineageBuilder:
                 # Liquid's _model._name is known here (the explore and view are not: a
                 # view's table is resolved once for every explore that joins it)
                 self._contexts[key] = replace(context, model=explore.model)
-            except BadInputError as err:
+            except UnknownDialectError as err:
                 configured = self.config.connections.get(explore.connection_name)
                 if configured is not None and configured.dialect:
                     raise  # the config's own setting is wrong: a config error (exit 2)

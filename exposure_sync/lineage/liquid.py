@@ -207,7 +207,8 @@ def _parse_case(value: str, tokens: list[tuple[str, str]]) -> tuple[_Branches, l
         stop_name, _, args = (stop or "").partition(" ")
         if stop_name == "endcase":
             return node, tokens
-        if stop_name == "when" and args.strip():
+        after_else = bool(node.branches) and node.branches[-1][0] is None
+        if stop_name == "when" and args.strip() and not after_else:
             values = [
                 value
                 for part in _split_outside_quotes(args, ",")
@@ -215,7 +216,7 @@ def _parse_case(value: str, tokens: list[tuple[str, str]]) -> tuple[_Branches, l
                 if value != "or"
             ]
             condition: str | None = " or ".join(f"{subject} == {v}" for v in values)
-        elif stop_name == "else":
+        elif stop_name == "else" and not after_else:
             condition = None
         else:
             raise LiquidError(f"unexpected {{% {stop} %}} inside {{% case %}}")

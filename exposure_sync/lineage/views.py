@@ -70,6 +70,23 @@ def inline_query_id(query: Query) -> str:
     return f"{INLINE_QUERY_PREFIX}{query.model}::{query.explore}:{digest.hexdigest()[:12]}"
 
 
+def inline_request(explore: Explore, query: Query) -> Query:
+    """What to run inline for a query Looker gave no id, to read its SQL for its tables. Its
+    filter values are not kept, so filtered fields are selected instead (Looker joins their
+    views either way); filter-only fields and parameters cannot be selected, so they are left
+    out, as are sorts on fields not selected (Looker refuses those)."""
+    kinds = {f.name: f.kind for f in explore.fields}
+    wanted = [*query.fields, *query.filters]
+    # names the explore does not list (custom fields, table calculations) stay as they are
+    fields = tuple(dict.fromkeys(n for n in wanted if kinds.get(n, "dimension") in _SELECTABLE))
+    sorts = tuple(n for n in query.sorts if n in fields)
+    return Query(query.id, query.model, query.explore, fields, (), sorts, query.pivots,
+                 query.dynamic_fields)  # fmt: skip
+
+
+_SELECTABLE = ("dimension", "measure")
+
+
 def is_made_up(query_id: str) -> bool:
     """An id of ours, not Looker's: its SQL is asked by running the query inline."""
     return query_id.startswith((ADHOC_QUERY_PREFIX, INLINE_QUERY_PREFIX))

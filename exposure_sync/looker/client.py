@@ -200,7 +200,7 @@ class LookerClient:
         reply = self._get(path, params)
         try:
             return json.loads(reply.value.decode(reply.encoding))
-        except ValueError:
+        except (ValueError, LookupError):  # LookupError: a charset Python does not know
             raise LookerRequestError(
                 f"Looker answered GET {path} with something that is not JSON", reply.status
             ) from None

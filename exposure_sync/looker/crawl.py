@@ -203,12 +203,11 @@ def _generated_sql(client: LookerClient, query_id: str, adhoc: Query | None) -> 
 
 def inline_body(query: Query) -> dict[str, Any]:
     """The body of run_inline_query (chosen over the URL-encoded GET: only it documents
-    rebuild_pdts). Filter values are not kept, so filtered fields are selected instead: the SQL
-    is read for its tables, and either way Looker joins their views."""
+    rebuild_pdts), for a query lineage prepared to run (views.inline_request)."""
     body: dict[str, Any] = {
         "model": query.model,
         "view": query.explore,
-        "fields": list(dict.fromkeys([*query.fields, *query.filters])),
+        "fields": list(query.fields),
     }
     if query.sorts:
         body["sorts"] = list(query.sorts)

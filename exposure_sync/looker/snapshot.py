@@ -55,7 +55,11 @@ def crawl_to_json(crawl: Crawl) -> dict[str, Any]:
         ],
         "connections": records(_by_key(crawl.connections)),
         "users": records(_by_key(crawl.users)),
-        "folders": records(_by_key(crawl.folders)),
+        # `hidden` only when set: snapshots stay readable by releases that predate the field
+        "folders": [
+            {k: v for k, v in record.items() if k != "hidden" or v}
+            for record in records(_by_key(crawl.folders))
+        ],
         "generated_sql": dict(crawl.generated_sql),
         "failures": records(
             sorted(crawl.failures, key=lambda f: (f.kind, id_sort_key(f.id), f.reason))

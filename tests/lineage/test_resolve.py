@@ -292,6 +292,7 @@ def test_liquid_default_is_assumed_for_an_unknown_attribute_and_said() -> None:
         "{% else %}a.t",
         "{% case %}{% when 'a' %}a.t{% endcase %}",
         "{% case _user_attributes['env'] %}{% when 'prod' %}a.t",
+        "{% case _user_attributes['env'] %}{% else %}a.t{% when 'x' %}b.t{% endcase %}",
         "{{ _query._query_timezone }}.t",
         "{{ _user_attributes['s'] | sql_quote }}.t",
     ],

@@ -14,6 +14,7 @@ from exposure_sync.lineage.views import (
     ADHOC_QUERY_PREFIX,
     base_alias,
     explore_query,
+    inline_request,
     join_table,
     query_field_names,
     views_needed,
@@ -326,6 +327,32 @@ def test_explore_query_picks_a_field_that_joins_only_its_own_view() -> None:
         not name.startswith("extra.")
         for name in explore_query(replace(orders, fields=(*orders.fields, *extra[:2]))).fields
     )
+
+
+def test_an_inline_request_selects_what_looker_lets_it_select() -> None:
+    """A query Looker gave no id is run inline for its SQL: its filtered fields are selected
+    (their views must be joined), but filter-only fields and parameters cannot be, nor can a
+    sort on a field left out; custom field names the explore does not list are kept."""
+    orders = explore("orders")
+    extra = (
+        ExploreField("orders.only_filter", "orders", kind="filter"),
+        ExploreField("orders.picker", "orders", kind="parameter"),
+    )
+    with_extra = replace(orders, fields=(*orders.fields, *extra))
+    dimension = next(f.name for f in orders.fields if f.kind == "dimension" and f.view != "orders")
+    measure = next(f.name for f in orders.fields if f.kind == "measure")
+    wanted = Query(
+        None,
+        "greenery",
+        "orders",
+        fields=(measure, "my_custom_measure"),
+        filters=(dimension, "orders.only_filter", "orders.picker"),
+        sorts=(measure, "orders.picker"),
+    )
+    request = inline_request(with_extra, wanted)
+    assert request.fields == (measure, "my_custom_measure", dimension)
+    assert (request.filters, request.sorts) == ((), (measure,))
+    assert views_needed(with_extra, request) == views_needed(with_extra, wanted)
 
 
 def test_explore_fields_keep_their_kind() -> None:

@@ -68,7 +68,11 @@ def sample_crawl() -> Crawl:
         explores={("greenery", "orders"): explore, ("greenery", "gone"): None},
         connections={"greenery_duckdb": Connection("greenery_duckdb", "duckdb", "greenery")},
         users={"3": User("3", "Anique Jones", "anique@greenery.example")},
-        folders={"10": Folder("10", "Marketing", "1"), "20": Folder("20", "Me", "2", True)},
+        folders={
+            "10": Folder("10", "Marketing", "1"),
+            "20": Folder("20", "Me", "2", True),
+            "30": Folder("30", "", None, hidden=True),  # Looker answered 404
+        },
         generated_sql={"502": "WITH x AS (SELECT 1)\nSELECT * FROM x"},
         failures=[CrawlFailure("dashboard", "greenery::broken", "Looker kept failing")],
     )
@@ -105,6 +109,8 @@ def test_format_is_versioned_and_readable(tmp_path: Path) -> None:
     assert (doc["format"], doc["version"]) == ("exposure-sync-crawl", 1)
     assert "🌱" in text  # unicode kept readable, not \\u-escaped
     assert [d["id"] for d in doc["dashboards"]] == ["2", "12", "greenery::inventory"]
+    # `hidden` only where set, so releases that predate it still read ordinary snapshots
+    assert [("hidden" in f) for f in doc["folders"]] == [False, False, True]
 
 
 def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path: Path) -> None:
