@@ -300,15 +300,19 @@ def test_exclude_dashboards_settles_what_keeps_failing(
 ):
     """Dashboards Looker keeps failing exit 3 every run; listing them in exclude_dashboards
     turns the run green: their entries go, every other stays as it was."""
-    config = settings_file(tmp_path, retries=1)
-    output = tmp_path / "failing" / clean.name
-    output.parent.mkdir()
-    output.write_bytes(clean.read_bytes())
-    emulator.set_faults(faults)
-    try:
-        failing = run("sync", greenery_manifest, output, config, "--format", "json")
-    finally:
-        emulator.set_faults(None)
+
+    def sync_from_clean(where: str, **settings):
+        output = tmp_path / where / clean.name
+        output.parent.mkdir()
+        output.write_bytes(clean.read_bytes())
+        config = settings_file(tmp_path, retries=1, **settings)
+        emulator.set_faults(faults)
+        try:
+            return run("sync", greenery_manifest, output, config, "--format", "json"), output
+        finally:
+            emulator.set_faults(None)
+
+    failing, _ = sync_from_clean("failing")
     assert failing.exit_code == 3, failing.output
     failed = {
         line.split(": ")[0].removeprefix("dashboard ")
@@ -316,15 +320,7 @@ def test_exclude_dashboards_settles_what_keeps_failing(
         if line.startswith("dashboard ")
     }
     assert failed
-    output = tmp_path / "excluded" / clean.name
-    output.parent.mkdir()
-    output.write_bytes(clean.read_bytes())
-    config = settings_file(tmp_path, retries=1, exclude_dashboards=[*sorted(failed), "9999"])
-    emulator.set_faults(faults)
-    try:
-        result = run("sync", greenery_manifest, output, config, "--format", "json")
-    finally:
-        emulator.set_faults(None)
+    result, output = sync_from_clean("excluded", exclude_dashboards=[*sorted(failed), "9999"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     excluded = {s["id"] for s in report["skipped"] if s["reason"].endswith("exclude_dashboards")}
