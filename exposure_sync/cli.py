@@ -191,6 +191,11 @@ def check(**options: Any) -> int:
 )
 @_looker_options()[0]
 @_looker_options()[1]
+@click.option(
+    "--granularity",
+    type=click.Choice(["query", "explore"]),
+    help="The granularity you sync with (overrides the config's): it decides the SQL fetched.",
+)
 @_friendly_errors
 def crawl(**options: Any) -> int:
     """Save what was read from Looker, for offline `--from-snapshot` runs."""

@@ -150,6 +150,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         raise _value_error(
             source, "merged_results", config.merged_results, "'queries' or 'explores'"
         )
+    if config.web_url is not None and not config.web_url.startswith(("http://", "https://")):
+        raise _value_error(source, "web_url", config.web_url, "an http:// or https:// URL")
     if config.concurrency < 1:
         raise _value_error(source, "concurrency", config.concurrency, "at least 1")
     if config.retries < 0:

@@ -94,10 +94,17 @@ def _incomplete(report: SyncReport) -> str:
 
 
 def run_crawl(
-    *, out_path: Path, config_path: Path | None, looker_ini: Path | None, section: str
+    *,
+    out_path: Path,
+    config_path: Path | None,
+    looker_ini: Path | None,
+    section: str,
+    granularity: str | None = None,
 ) -> int:
     """`crawl --out FILE`: what Looker said, saved for offline runs."""
     config = load_config(config_path)
+    if granularity:
+        config = replace(config, granularity=granularity)
     crawl = read_looker(config, looker_ini, section)
     save_crawl(crawl, out_path)
     click.echo(
@@ -175,17 +182,22 @@ def report_lines(report: SyncReport) -> list[str]:
     # an item not read completely is not "skipped": its previous entry is among the exposures
     unsettled = [s for s in report.skipped if s.reason == NOT_SETTLED]
     skipped = [s for s in report.skipped if s.reason != NOT_SETTLED]
-    kept = f" ({len(report.kept_previous)} kept from the last run)" if report.kept_previous else ""
-    # an item read incompletely on its first run has no entry to keep: counted on its own
-    incomplete = f"; {len(unsettled)} not read completely" if unsettled else ""
-    lines = [f"{report.entries} exposures{kept}; {len(skipped)} skipped{incomplete}"]
+    # exposures + skipped + incomplete without an entry = every item, each counted once
+    kept = len(report.kept_previous)
+    without_entry = len(unsettled) - kept
+    counts = [f"{report.entries} exposures", f"{len(skipped)} skipped"]
+    if kept:
+        counts[0] += f" ({kept} of them kept from the last run: not read completely)"
+    if without_entry > 0:
+        counts.append(f"{without_entry} not read completely and without an entry yet")
+    lines = ["; ".join(counts)]
     by_reason: dict[str, list[Any]] = {}
     for item in skipped:
         by_reason.setdefault(item.reason, []).append(item)
     for reason, items in sorted(by_reason.items()):
         lines.append(f"  skipped, {reason}: {_listed(items)}")
     if unsettled:
-        lines.append(f"  {NOT_SETTLED} (why: FAILED below): {_listed(unsettled)}")
+        lines.append(f"  not read completely (why: FAILED below): {_listed(unsettled)}")
     for relation, ids in report.unbuilt.items():
         lines.append(f"  not built by dbt: {relation} ({_dashboards(ids)})")
     for explore, ids in report.missing_explores.items():

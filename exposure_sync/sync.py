@@ -363,8 +363,15 @@ class _Planner:
         report.missing_explores = {e: _sorted_ids(ids) for e, ids in sorted(self._missing.items())}
         report.kept_previous = [f"{kind} {i}" for kind, i in kept]
         failures = [f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures if self._matters(f)]
-        report.failures = sorted(failures + self._incomplete)
+        report.failures = sorted(failures + self._incomplete, key=_failure_order)
         report.notes = sorted(self.lineage.notes)
+
+
+def _failure_order(line: str) -> tuple[str, tuple[int, int, str], str]:
+    """'dashboard 10: ...' after 'dashboard 2: ...': by kind, then id as ids sort."""
+    head, _, rest = line.partition(": ")
+    kind, _, item_id = head.partition(" ")
+    return kind, id_sort_key(item_id), rest
 
 
 def _kind(item: Item) -> str:

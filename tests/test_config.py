@@ -26,7 +26,7 @@ def test_reference_lists_every_setting_with_its_default():
 
 def test_example_loads_and_paths_are_relative_to_the_file():
     config = load_config(CONFIG_DIR / "example.yml")
-    assert config.output == str(CONFIG_DIR / "../models/exposures/looker_exposures.yml")
+    assert config.output == str(CONFIG_DIR / "models/exposures/looker_exposures.yml")
     assert config.maturity_rules[1].folder == "Shared/Executive/**"
     assert config.connections["snowflake_prod"].dialect == "snowflake"
 
@@ -44,6 +44,7 @@ def test_example_loads_and_paths_are_relative_to_the_file():
         ("merged_results: precise\n", "'merged_results' is 'precise'"),
         ("concurrency: 0\n", "'concurrency' is 0"),
         ("retries: -1\n", "'retries' is -1"),
+        ("web_url: acme.cloud.looker.com\n", "'web_url' is 'acme.cloud.looker.com'"),
         ("exclude_dashboards: [true]\n", "'exclude_dashboards'"),
         ("exclude_dashboards: 12\n", "'exclude_dashboards'"),
     ],

@@ -414,14 +414,14 @@ def test_a_dashboard_that_always_fails_keeps_its_entry_and_exits_3(
     assert f"dashboard {broken}" in out
     # the report counts it once: among the exposures (kept), not also among the skipped
     counts = re.compile(
-        r"^(\d+) exposures(?: \((\d+) kept from the last run\))?; (\d+) skipped"
-        r"(?:; (\d+) not read completely)?$"
+        r"^(\d+) exposures(?: \((\d+) of them kept from the last run: not read completely\))?; "
+        r"(\d+) skipped(?:; (\d+) not read completely and without an entry yet)?$"
     )
     clean = counts.match(clean_out.splitlines()[0])
     faulty = counts.match(next(line for line in out.splitlines() if counts.match(line)))
     assert clean and faulty, (clean_out, out)
-    assert faulty.groups() == (clean[1], "1", clean[3], "1")
-    assert f"previous entry kept, if any (why: FAILED below): {broken} " in out
+    assert faulty.groups() == (clean[1], "1", clean[3], None)
+    assert f"  not read completely (why: FAILED below): {broken} " in out
     # its entry stays as it was, and so does every other: the file is not even rewritten
     assert output.read_bytes() == before
     statuses = {(r.operation, r.status) for r in emulator.stats.log()}
@@ -780,3 +780,21 @@ def test_a_deleted_generated_file_keeps_names_the_manifest_knows(
     written = entries(output)
     assert written["2"]["name"] == known["2"] and written["2"]["label"].endswith("(renamed)")
     assert {i: e["name"] for i, e in written.items()} == {i: known[i] for i in written}
+
+
+def test_crawl_takes_the_granularity_a_snapshot_is_synced_with(
+    emulator, greenery_manifest, tmp_path: Path
+):
+    """A snapshot holds the generated SQL its granularity needs: crawled by query, an explore
+    run lacks some (exit 3, saying how to crawl); crawled with --granularity explore, it has it."""
+    results = {}
+    for crawled in ("query", "explore"):
+        snapshot = tmp_path / f"{crawled}.json"
+        args = ["crawl", "--out", str(snapshot), "--config", str(CONFIG), "--granularity", crawled]
+        assert CliRunner().invoke(cli, args).exit_code == 0
+        output = tmp_path / crawled / "looker_exposures.yml"
+        extra = ("--from-snapshot", str(snapshot), "--granularity", "explore")
+        results[crawled] = invoke("sync", greenery_manifest, output, *extra)
+    code, out = results["query"]
+    assert code == 3 and "crawled with another --config or --granularity" in out, out
+    assert results["explore"][0] == 0, results["explore"][1]

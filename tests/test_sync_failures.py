@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from exposure_sync.cli import cli
+from exposure_sync.looker.decode_content import id_sort_key
 from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.instance import load_instance
 from exposure_sync.looker.emulator.server import EmulatorServer
@@ -314,11 +315,10 @@ def test_exclude_dashboards_settles_what_keeps_failing(
 
     failing, _ = sync_from_clean("failing")
     assert failing.exit_code == 3, failing.output
-    failed = {
-        line.split(": ")[0].removeprefix("dashboard ")
-        for line in json.loads(failing.output)["failures"]
-        if line.startswith("dashboard ")
-    }
+    lines = [line for line in json.loads(failing.output)["failures"] if line.startswith("dash")]
+    ids = [line.split(": ")[0].removeprefix("dashboard ") for line in lines]
+    assert ids == sorted(ids, key=id_sort_key)  # 2 before 10, as everywhere in the report
+    failed = set(ids)
     assert failed
     result, output = sync_from_clean("excluded", exclude_dashboards=[*sorted(failed), "9999"])
     assert result.exit_code == 0, result.output

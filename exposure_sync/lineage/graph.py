@@ -290,7 +290,8 @@ class LineageBuilder:
                 self.lineage.adhoc_queries[query_id] = query
             self.lineage.incomplete[query_key] = (
                 f"no generated SQL for {_named(query)} on a derived table "
-                "(its request failed, or the snapshot predates this configuration)"
+                "(its request failed, or the snapshot was crawled with another --config or "
+                "--granularity)"
             )
             return
         sql_key: Node = ("sql", query.id)
