@@ -139,8 +139,16 @@ class _Planner:
             for folder_id, folder in self.crawl.folders.items()
             if not folder.hidden
         }
+        # below a folder the API user cannot see, paths are cut short: a right pattern may
+        # match nothing, and the dashboards there are kept unsettled (exit 3), not a config error
+        some_hidden = any(folder.hidden for folder in self.crawl.folders.values())
         for pattern in self.config.include_folders:
             if paths and not any(folder_matches(pattern, path) for path in paths):
+                if some_hidden:
+                    self.lineage.notes.add(
+                        f"include_folders: '{pattern}' matches no folder the API user can see"
+                    )
+                    continue
                 raise BadInputError(
                     f"include_folders: '{pattern}' matches no Looker folder; "
                     "check the path (folder paths look like 'Shared/Marketing/**')"
@@ -203,6 +211,9 @@ class _Planner:
         if isinstance(item, Dashboard) and item.id in self.config.exclude_dashboards:
             # the user's word settles it whatever failed: that is what the setting is for
             return self._skip(item, EXCLUDED_BY_ID, "")
+        if isinstance(item, Look) and item.id in self.looks_on_dashboards & self.failed[kind]:
+            # the dashboards' tiles, not the look, say so: no entry whatever failed
+            return self._skip(item, ON_A_DASHBOARD, "")
         if item.id in self.failed[kind]:
             self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED))
             return None

@@ -304,6 +304,14 @@ def test_bad_config(case: Case, command: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+def test_unreadable_lookml_manifest(case: Case, command: str) -> None:
+    """A config error, found while lineage reads constants: one line, exit 2 (not one failed
+    dashboard per explore)."""
+    case.config.write_text("lookml_manifest: nowhere/manifest.lkml\n", encoding="utf-8")
+    case.assert_refused(case.run(command), BAD_INPUT, "nowhere/manifest.lkml")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_missing_config(case: Case, command: str) -> None:
     case.config.unlink()
     case.assert_refused(case.run(command), BAD_INPUT, str(case.config))

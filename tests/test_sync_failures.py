@@ -214,20 +214,27 @@ def test_a_dashboard_the_search_missed_keeps_its_entry(
     assert output.read_bytes() == clean.read_bytes()
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"exclude_folders": ["Shared/Operations/**"]}],
+    ids=["default rules", "with folder rules"],
+)
 def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
-    greenery_manifest, clean, tmp_path
+    greenery_manifest, clean, tmp_path, settings: dict
 ):
     """An API user who cannot see the Users root (Looker answers 404 for it): the personal
-    folders below it are still personal, so their dashboards are skipped, not failed; the run
-    is complete (exit 0), writes what a clean run writes and notes the hidden folder."""
+    folders below it are still personal, so their dashboards are skipped, not failed, whatever
+    folder rules say; the run is complete (exit 0) and notes the hidden folder."""
     instance = load_instance()
     del instance.content.folders["2"]  # served by neither /folders nor /folders/2
     output = tmp_path / clean.name
     output.write_bytes(clean.read_bytes())
+    config = settings_file(tmp_path, **settings)
     with EmulatorServer(instance) as server, pytest.MonkeyPatch.context() as patch:
         for name, value in server.env().items():
             patch.setenv(name, value)
-        code, out = sync(greenery_manifest, output, "--format", "json")
+        result = run("sync", greenery_manifest, output, config, "--format", "json")
+        code, out = result.exit_code, result.output
         statuses = {(r.operation, r.status) for r in server.stats.log()}
     assert code == 0, out
     assert ("folder", 404) in statuses
@@ -237,7 +244,8 @@ def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
     assert any(note.startswith(hidden) for note in report["notes"])
     personal = {s["id"] for s in report["skipped"] if s["reason"].startswith("in a personal")}
     assert personal == {"30", "37", "38", "39", "40", "61"}
-    assert output.read_bytes() == clean.read_bytes()
+    if not settings:
+        assert output.read_bytes() == clean.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -247,6 +255,8 @@ def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
         ("30", {"exclude_folders": ["Shared/Operations/**"]}),
         # a dashboard's own folder hidden: personal or not, nobody can tell
         ("201", {}),
+        # the Shared root hidden: paths lose "Shared/", the right pattern matches nothing
+        ("1", {"include_folders": ["Shared/**", "LookML Dashboards"]}),
     ],
 )
 def test_a_hidden_folder_that_rules_depend_on_keeps_entries(
@@ -257,12 +267,18 @@ def test_a_hidden_folder_that_rules_depend_on_keeps_entries(
     run exits 3 naming them."""
     instance = load_instance()
     folders = instance.content.folders
-    parents = {d.id: getattr(folders.get(d.folder_id or ""), "parent_id", None)
-               for d in instance.content.dashboards.values()}  # fmt: skip
+
+    def ancestors(folder_id: str | None) -> set[str | None]:
+        chain = set()
+        while folder_id is not None and folder_id not in chain:
+            chain.add(folder_id)
+            folder_id = getattr(folders.get(folder_id), "parent_id", None)
+        return chain
+
     below = {
         d.id
         for d in instance.content.dashboards.values()
-        if not d.deleted and hidden in (d.folder_id, parents[d.id])
+        if not d.deleted and hidden in ancestors(d.folder_id)
     }
     del instance.content.folders[hidden]
     output = tmp_path / clean.name
@@ -277,11 +293,16 @@ def test_a_hidden_folder_that_rules_depend_on_keeps_entries(
     unsettled = {s["id"] for s in report["skipped"] if s["reason"] == NOT_SETTLED}
     assert below and unsettled == below
     assert all("not visible to the API user (404)" in f for f in report["failures"])
-    if not settings:
+    if hidden == "201":
         assert output.read_bytes() == clean.read_bytes()  # personal 30 gets no entry
     else:
         before, after = entries(clean), entries(output)
-        assert set(after) == set(before)  # excluded or not, the Operations entries stay
+        assert set(after) == set(before)  # included or not, excluded or not: entries stay
+    if hidden == "1":
+        assert (
+            "include_folders: 'Shared/**' matches no folder the API user can see"
+            in (report["notes"])
+        )
 
 
 @pytest.mark.parametrize(
@@ -329,3 +350,33 @@ def test_exclude_dashboards_settles_what_keeps_failing(
     before, after = entries(clean), entries(output)
     assert set(after) == set(before) - failed
     assert all(after[i] == before[i] for i in after)
+
+
+def test_with_looks_a_failed_look_on_a_dashboard_is_settled_by_its_tiles(
+    emulator, greenery_manifest, tmp_path: Path
+):
+    """include_looks: a look shown on a dashboard never gets an entry of its own, so its
+    failure (its explore's, here) cannot keep the run red once the dashboards are excluded."""
+    faults = FaultConfig(always_fail={"/lookml_models/greenery/explores/users": "500"})
+    output = tmp_path / "looker_exposures.yml"
+
+    def sync_with(**settings):
+        config = settings_file(tmp_path, retries=1, include_looks=True, **settings)
+        emulator.set_faults(faults)
+        try:
+            return run("sync", greenery_manifest, output, config, "--format", "json")
+        finally:
+            emulator.set_faults(None)
+
+    failing = sync_with()
+    assert failing.exit_code == 3, failing.output
+    report = json.loads(failing.output)
+    dashboards = sorted(
+        line.split(": ")[0].removeprefix("dashboard ")
+        for line in report["failures"]
+        if line.startswith("dashboard ")
+    )
+    result = sync_with(exclude_dashboards=dashboards)
+    assert result.exit_code == 0, result.output
+    skipped = {(s["kind"], s["id"]): s["reason"] for s in json.loads(result.output)["skipped"]}
+    assert skipped[("look", "5")].startswith("look used on a dashboard")

@@ -240,9 +240,17 @@ class LineageBuilder:
             if self._expand_view(view_key, sql_table_name, context):
                 derived.append(alias)
         adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
-        # what Looker joins for the ad-hoc query: views it selects, and the base view, always
-        # joins and joins on the way to them; a derived view outside would be missing from its SQL
-        unqueried = sorted(set(derived) - views_needed(explore, query)) if adhoc else []
+        # what Looker joins for a query run inline (ours, or one Looker gave no id): views it
+        # selects, and the base view, always joins and joins on the way to them; a derived view
+        # outside would be missing from its SQL
+        unqueried: list[str] = []
+        if adhoc:
+            unqueried = sorted(set(derived) - views_needed(explore, query))
+        elif query.id and query.id.startswith(INLINE_QUERY_PREFIX):
+            request = inline_request(explore, query)
+            # (at explore granularity the derived views it does not use come from explore_query)
+            needed = views_needed(explore, query)
+            unqueried = sorted(set(derived) & needed - views_needed(explore, request))
         if unqueried:
             self.lineage.incomplete[query_key] = (
                 f"explore {explore.model}::{explore.name}: derived view {unqueried[0]} has no "
@@ -288,10 +296,12 @@ class LineageBuilder:
                 self.lineage.adhoc_queries[query_id] = inline_request(explore, query)
             elif is_made_up(query_id):
                 self.lineage.adhoc_queries[query_id] = query
-            self.lineage.incomplete[query_key] = (
+            # a reason found first (a derived view it cannot join) says more
+            self.lineage.incomplete.setdefault(
+                query_key,
                 f"no generated SQL for {_named(query)} on a derived table "
                 "(its request failed, or the snapshot was crawled with another --config or "
-                "--granularity)"
+                "--granularity)",
             )
             return
         sql_key: Node = ("sql", query.id)

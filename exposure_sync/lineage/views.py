@@ -73,12 +73,18 @@ def inline_query_id(query: Query) -> str:
 def inline_request(explore: Explore, query: Query) -> Query:
     """What to run inline for a query Looker gave no id, to read its SQL for its tables. Its
     filter values are not kept, so filtered fields are selected instead (Looker joins their
-    views either way); filter-only fields and parameters cannot be selected, so they are left
-    out, as are sorts on fields not selected (Looker refuses those)."""
+    views either way); filter-only fields and parameters cannot be selected, so a selectable
+    field of their view stands in for them; sorts on fields not selected are left out (Looker
+    refuses those). Lineage checks that the request still needs every derived view."""
     kinds = {f.name: f.kind for f in explore.fields}
     wanted = [*query.fields, *query.filters]
     # names the explore does not list (custom fields, table calculations) stay as they are
-    fields = tuple(dict.fromkeys(n for n in wanted if kinds.get(n, "dimension") in _SELECTABLE))
+    kept = [n for n in wanted if kinds.get(n, "dimension") in _SELECTABLE]
+    # a dropped field's view must still be joined: select the field explore_query picks there
+    stand_ins = {_alias(name): name for name in explore_query(explore).fields}
+    dropped_views = {_alias(n) for n in wanted if n not in kept} - {_alias(n) for n in kept}
+    kept += [stand_ins[alias] for alias in sorted(dropped_views) if alias in stand_ins]
+    fields = tuple(dict.fromkeys(kept))
     sorts = tuple(n for n in query.sorts if n in fields)
     return Query(query.id, query.model, query.explore, fields, (), sorts, query.pivots,
                  query.dynamic_fields)  # fmt: skip

@@ -22,7 +22,7 @@ from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.dbt.models import Manifest
 from exposure_sync.errors import BadInputError
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
-from exposure_sync.looker.models import Crawl, Tile
+from exposure_sync.looker.models import Crawl, ExploreField, Query, Tile
 from exposure_sync.looker.snapshot import load_crawl
 from exposure_sync.sync import NOT_SETTLED, plan_sync
 
@@ -260,3 +260,33 @@ def test_liquid_model_name_is_the_explores_model(manifest: Manifest) -> None:
     assert ids(lineage, dashboard_node("8")) == [DIM_USERS, FACT_ORDERS]
     relations = {str(r) for r in lineage.unbuilt_relations(dashboard_node("8"))}
     assert relations == set() and not lineage.notes
+
+
+def test_a_query_without_an_id_is_run_inline_and_checked_for_what_it_joins(
+    manifest: Manifest,
+) -> None:
+    """A tile query Looker gave no id is run inline for its SQL. When a derived view it filters
+    on has nothing selectable, the inline query would not join it: the dashboard is incomplete
+    (entry kept), not silently short of that view's tables."""
+    shop = crawl("shop_extends_refines")
+    orders = shop.explores[("shop", "orders")]
+    assert orders is not None
+    only_filter = ExploreField("user_facts.only_filter", "user_facts", kind="filter")
+    filter_only_view = (*(f for f in orders.fields if f.view != "user_facts"), only_filter)
+    shop.explores[("shop", "orders")] = replace(orders, fields=filter_only_view)
+    tile = Tile(
+        "21",
+        "vis",
+        query=Query(None, "shop", "orders", ("orders.count",), ("user_facts.only_filter",)),
+    )
+    shop.dashboards = [replace(d, tiles=(tile,)) if d.id == "8" else d for d in shop.dashboards]
+    lineage = build_lineage(shop, config(), manifest)
+    reason = lineage.incomplete_reason(dashboard_node("8"))
+    assert reason is not None and "derived view user_facts" in reason
+    # with a selectable field there, the inline query joins it and asks for its SQL
+    shop.explores[("shop", "orders")] = replace(orders, fields=(*orders.fields, only_filter))
+    lineage = build_lineage(shop, config(), manifest)
+    [inline] = lineage.adhoc_queries.values()
+    assert inline.id.startswith("inline:") and "user_facts" in {
+        f.split(".")[0] for f in inline.fields
+    }

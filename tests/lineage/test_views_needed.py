@@ -355,6 +355,20 @@ def test_an_inline_request_selects_what_looker_lets_it_select() -> None:
     assert views_needed(with_extra, request) == views_needed(with_extra, wanted)
 
 
+def test_an_inline_request_still_joins_the_view_of_a_filter_only_field() -> None:
+    """A filter-only field cannot be selected, but Looker joins its view for the filter: a
+    selectable field of that view stands in, so the SQL still holds the view's tables."""
+    orders = explore("orders")
+    date_filter = ExploreField("order_margin.date_filter", "order_margin", kind="filter")
+    with_filter = replace(orders, fields=(*orders.fields, date_filter))
+    measure = next(f.name for f in orders.fields if f.kind == "measure" and f.view == "orders")
+    wanted = Query(None, "greenery", "orders", fields=(measure,), filters=(date_filter.name,))
+    request = inline_request(with_filter, wanted)
+    assert date_filter.name not in request.fields
+    assert [n for n in request.fields if n.startswith("order_margin.")]
+    assert views_needed(with_filter, request) == views_needed(with_filter, wanted)
+
+
 def test_explore_fields_keep_their_kind() -> None:
     data = {
         "name": "x",
