@@ -214,6 +214,15 @@ def test_a_dashboard_the_search_missed_keeps_its_entry(
     assert output.read_bytes() == clean.read_bytes()
 
 
+def sync_on(instance, manifest: Path, output: Path, config: Path):
+    """`sync --format json` against a one-off emulator serving `instance`; the result and the
+    emulator's request log."""
+    with EmulatorServer(instance) as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env().items():
+            patch.setenv(name, value)
+        return run("sync", manifest, output, config, "--format", "json"), server.stats.log()
+
+
 @pytest.mark.parametrize(
     "settings",
     [{}, {"exclude_folders": ["Shared/Operations/**"]}],
@@ -229,13 +238,9 @@ def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
     del instance.content.folders["2"]  # served by neither /folders nor /folders/2
     output = tmp_path / clean.name
     output.write_bytes(clean.read_bytes())
-    config = settings_file(tmp_path, **settings)
-    with EmulatorServer(instance) as server, pytest.MonkeyPatch.context() as patch:
-        for name, value in server.env().items():
-            patch.setenv(name, value)
-        result = run("sync", greenery_manifest, output, config, "--format", "json")
-        code, out = result.exit_code, result.output
-        statuses = {(r.operation, r.status) for r in server.stats.log()}
+    result, log = sync_on(instance, greenery_manifest, output, settings_file(tmp_path, **settings))
+    code, out = result.exit_code, result.output
+    statuses = {(r.operation, r.status) for r in log}
     assert code == 0, out
     assert ("folder", 404) in statuses
     report = json.loads(out)
@@ -283,11 +288,7 @@ def test_a_hidden_folder_that_rules_depend_on_keeps_entries(
     del instance.content.folders[hidden]
     output = tmp_path / clean.name
     output.write_bytes(clean.read_bytes())
-    config = settings_file(tmp_path, **settings)
-    with EmulatorServer(instance) as server, pytest.MonkeyPatch.context() as patch:
-        for name, value in server.env().items():
-            patch.setenv(name, value)
-        result = run("sync", greenery_manifest, output, config, "--format", "json")
+    result, _ = sync_on(instance, greenery_manifest, output, settings_file(tmp_path, **settings))
     assert result.exit_code == 3, result.output
     report = json.loads(result.output)
     unsettled = {s["id"] for s in report["skipped"] if s["reason"] == NOT_SETTLED}

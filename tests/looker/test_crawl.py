@@ -195,26 +195,24 @@ def test_without_a_lookml_search_lookml_dashboards_are_read_one_by_one(
     assert fetched == ["/dashboards/shop::stock"]
 
 
-def test_a_lookml_search_answering_one_object_falls_back_to_one_by_one(
-    emulator: EmulatorServer,
+@pytest.mark.parametrize(
+    "faults",
+    [
+        # the spec declares one DashboardLookml for the LookML search; a Looker answering so
+        # is one without the search
+        FaultConfig(lookml_search_as_one_object=True),
+        # rows without dashboard_elements are not dashboards without tiles (their entries
+        # would go)
+        FaultConfig(lookml_search_without_elements=True),
+    ],
+    ids=["one object", "rows without tiles"],
+)
+def test_a_lookml_search_answer_that_cannot_be_used_is_read_one_by_one(
+    emulator: EmulatorServer, faults: FaultConfig
 ) -> None:
-    """The spec declares a single DashboardLookml for the LookML search; a Looker answering
-    so is one without the search: LookML dashboards are read one by one, nothing fails."""
+    """LookML dashboards are then read with /dashboards/{id}; nothing fails or changes."""
     clean = run()
-    emulator.set_faults(FaultConfig(lookml_search_as_one_object=True))
-    emulator.stats.reset()
-    assert run() == clean
-    fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
-    assert fetched == [f"/dashboards/{i}" for i in LOOKML]
-
-
-def test_a_lookml_search_without_tiles_is_read_again_one_by_one(
-    emulator: EmulatorServer,
-) -> None:
-    """Rows without dashboard_elements are not dashboards without tiles (their entries would
-    go): each is read with /dashboards/{id}."""
-    clean = run()
-    emulator.set_faults(FaultConfig(lookml_search_without_elements=True))
+    emulator.set_faults(faults)
     emulator.stats.reset()
     assert run() == clean
     fetched = [unquote(r.path) for r in emulator.stats.log() if r.operation == "dashboard"]
