@@ -224,7 +224,10 @@ class LineageBuilder:
             return
         try:
             context = self._context(explore)
-        except UnknownDialect as err:
+        except UnknownDialectError as err:
+            configured = self.config.connections.get(explore.connection_name)
+            if configured is not None and configured.dialect:
+                raise  # the config's own setting is wrong: a config error (exit 2)
             # Looker's dialect, not one the config named: only this connection's dashboards
             # are unknown (entries kept, exit 3), the others go on
             self.lineage.incomplete[query_key] = str(err)
@@ -286,12 +289,11 @@ class LineageBuilder:
     def _add_generated_sql(
         self, query_key: Node, query: Query, context: ResolveContext, explore: Explore
     ) -> None:
-        # no Looker id to ask /queries/{id}/run/sql with: the query is run inline instead
-        query_id = query.id or inline_query_id(query)
-        query = replace(query, id=query_id)
+        query_id = query.id or ""  # _add_query gave an id-less query its inline id
         sql = self.crawl.generated_sql.get(query_id)
         if sql is None:
             self.lineage.queries_needing_sql.add(query_id)
+            # no Looker id to ask /queries/{id}/run/sql with: such a query is run inline
             if query_id.startswith(INLINE_QUERY_PREFIX):
                 self.lineage.adhoc_queries[query_id] = inline_request(explore, query)
             elif is_made_up(query_id):
@@ -371,27 +373,16 @@ class LineageBuilder:
         # per connection (dialect, defaults) and model (views for ${view.SQL_TABLE_NAME})
         key = (explore.connection_name, explore.model)
         if key not in self._contexts:
-            try:
-                context = ResolveContext.for_connection(
-                    self.crawl.connections.get(explore.connection_name),
-                    self.config,
-                    self._view_tables.get(explore.model, {}),
-                    explore.connection_name,
-                )
-                # Liquid's _model._name is known here (the explore and view are not: a
-                # view's table is resolved once for every explore that joins it)
-                self._contexts[key] = replace(context, model=explore.model)
-            except UnknownDialectError as err:
-                configured = self.config.connections.get(explore.connection_name)
-                if configured is not None and configured.dialect:
-                    raise  # the config's own setting is wrong: a config error (exit 2)
-                raise UnknownDialect(str(err)) from None
+            context = ResolveContext.for_connection(
+                self.crawl.connections.get(explore.connection_name),
+                self.config,
+                self._view_tables.get(explore.model, {}),
+                explore.connection_name,
+            )
+            # Liquid's _model._name is known here (the explore and view are not: a view's
+            # table is resolved once for every explore that joins it)
+            self._contexts[key] = replace(context, model=explore.model)
         return self._contexts[key]
-
-
-class UnknownDialect(Exception):
-    """A connection whose Looker dialect exposure-sync does not know (and the config names
-    none): its queries cannot be parsed."""
 
 
 def _named(query: Query) -> str:
