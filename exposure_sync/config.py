@@ -138,7 +138,7 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         if key not in known:
             raise BadInputError(
                 f"{source}: unknown key '{key}'; "
-                "see the README's Configuration section for the keys"
+                "see docs/configuration.md for the keys"
             )
         if value is None:  # `key: null` (or an empty key) means the default
             continue

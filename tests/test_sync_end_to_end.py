@@ -442,7 +442,7 @@ def expected_calls(emulator, config) -> dict[str, int]:
     retired one answers 404), one users call per USER_CHUNK owners, each connection once,
     generated SQL only for the queries the lineage cannot resolve without it; with
     merged_results: queries, each merged result once plus each source query not met elsewhere.
-    See README "API calls"."""
+    See docs/how-it-works.md "API calls"."""
     instance = emulator.instance
     content = instance.content
     live = [d for d in content.dashboards.values() if not d.deleted]
@@ -508,7 +508,7 @@ def test_api_calls_by_explore_stay_within_issue_4s_bound(emulator, greenery_conf
 
     bound = issue_4_bound(counts)
     assert emulator.stats.total() <= bound
-    assert (emulator.stats.total(), bound) == (38, 40)  # README "API calls"
+    assert (emulator.stats.total(), bound) == (38, 40)  # docs/how-it-works.md "API calls"
     # what the + 5 holds: the login, /dashboards, and each connection
     assert emulator.stats.total() == bound - 5 + 1 + 1 + counts["connection"]
 
@@ -522,7 +522,7 @@ def test_api_calls_by_default_add_one_per_merge_and_source(emulator, greenery_co
     assert counts == expected
     assert expected["merge_query"] == 3 and expected["query"] == 6
     assert "run_inline_query" not in expected  # each source query has its own SQL
-    assert emulator.stats.total() == 44  # README "API calls"
+    assert emulator.stats.total() == 44  # docs/how-it-works.md "API calls"
     assert emulator.stats.total() <= issue_4_bound(counts) + counts["merge_query"] + counts["query"]
 
 

@@ -1,6 +1,6 @@
 """Read everything the lineage needs from Looker into one `Crawl`, with as few calls as we can.
 
-Calls (see the README's call-count formula): dashboards come with their tiles, queries and looks
+Calls (see docs/how-it-works.md, "API calls"): dashboards come with their tiles, queries and looks
 in search pages (`/dashboards/search`, and `/dashboards/lookml/search` for LookML dashboards);
 beyond the searches only explores need calls of their own, each distinct one fetched once, and
 merged results (`/merge_queries/{id}` and each source query), unless `merged_results: explores`

@@ -12,10 +12,9 @@ from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.dbt.models import DbtNode, Manifest
 from exposure_sync.errors import EXIT_BAD_INPUT, BadInputError
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "dbt-manifests"
+JAFFLE = Path(__file__).resolve().parents[1] / "fixtures" / "dbt-manifests"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/dbt-manifests not here")
 
 # file -> (schema version, adapter, models, seeds, snapshots, sources, exposures, disabled),
 # counted by hand in each JSON file
@@ -44,26 +43,23 @@ def counts(manifest: Manifest) -> tuple[int, ...]:
 # -- the real manifests -------------------------------------------------------------------
 
 
-@needs_shared
 def test_every_shared_manifest_is_covered() -> None:
-    assert sorted(path.name for path in SHARED.glob("*.json")) == sorted(JAFFLE_SHOP)
+    assert sorted(path.name for path in JAFFLE.glob("*.json")) == sorted(JAFFLE_SHOP)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", sorted(JAFFLE_SHOP))
 def test_jaffle_shop_counts(name: str) -> None:
     version, adapter, *expected = JAFFLE_SHOP[name]
-    manifest = load_manifest(SHARED / name)
+    manifest = load_manifest(JAFFLE / name)
     assert manifest.project_name == "jaffle_shop"
     assert manifest.schema_version == version
     assert manifest.adapter_type == adapter
     assert counts(manifest) == tuple(expected)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", sorted(JAFFLE_SHOP))
 def test_jaffle_shop_counts_match_an_independent_read(name: str) -> None:
-    raw = json.loads((SHARED / name).read_text())
+    raw = json.loads((JAFFLE / name).read_text())
     kinds = Counter(node["resource_type"] for node in raw["nodes"].values())
     independent = (
         kinds["model"],
@@ -73,12 +69,11 @@ def test_jaffle_shop_counts_match_an_independent_read(name: str) -> None:
         len(raw["exposures"]),
         sum(len(entries) for entries in raw["disabled"].values()),
     )
-    assert counts(load_manifest(SHARED / name)) == independent
+    assert counts(load_manifest(JAFFLE / name)) == independent
 
 
-@needs_shared
 def test_v4_bigquery_has_no_relation_name_and_no_project_name() -> None:
-    path = SHARED / "jaffle_shop_v4_dbt-1.0_bigquery.json"
+    path = JAFFLE / "jaffle_shop_v4_dbt-1.0_bigquery.json"
     assert "project_name" not in json.loads(path.read_text())["metadata"]
     nodes = by_id(load_manifest(path))
     orders = nodes["model.jaffle_shop.orders"]
@@ -95,16 +90,14 @@ def test_v4_bigquery_has_no_relation_name_and_no_project_name() -> None:
     assert not customers.enabled
 
 
-@needs_shared
 @pytest.mark.parametrize("name", ["jaffle_shop_v7.json", "jaffle_shop_v8_dbt-1.4.3.json"])
 def test_project_name_derived_before_v10(name: str) -> None:
-    assert "project_name" not in json.loads((SHARED / name).read_text())["metadata"]
-    assert load_manifest(SHARED / name).project_name == "jaffle_shop"
+    assert "project_name" not in json.loads((JAFFLE / name).read_text())["metadata"]
+    assert load_manifest(JAFFLE / name).project_name == "jaffle_shop"
 
 
-@needs_shared
 def test_v12_duckdb_sources_and_seeds() -> None:
-    nodes = by_id(load_manifest(SHARED / "jaffle_shop_v12_dbt-1.11.json"))
+    nodes = by_id(load_manifest(JAFFLE / "jaffle_shop_v12_dbt-1.11.json"))
     source = nodes["source.jaffle_shop.ecom.raw_orders"]
     assert source.resource_type == "source"
     assert (source.source_name, source.name, source.identifier) == (
@@ -119,9 +112,8 @@ def test_v12_duckdb_sources_and_seeds() -> None:
     assert "test" not in {node.resource_type for node in nodes.values()}
 
 
-@needs_shared
 def test_package_nodes_keep_their_package() -> None:
-    manifest = load_manifest(SHARED / "jaffle_shop_v11.json")
+    manifest = load_manifest(JAFFLE / "jaffle_shop_v11.json")
     packages = Counter(node.package_name for node in manifest.nodes)
     assert packages == {"jaffle_shop": 8, "elementary": 30}
     metadata = by_id(manifest)["model.elementary.metadata"]
@@ -131,9 +123,8 @@ def test_package_nodes_keep_their_package() -> None:
     )
 
 
-@needs_shared
 def test_incremental_materialization_is_kept() -> None:
-    manifest = load_manifest(SHARED / "jaffle_shop_v12_dbt-1.8.json")
+    manifest = load_manifest(JAFFLE / "jaffle_shop_v12_dbt-1.8.json")
     assert by_id(manifest)["model.jaffle_shop.daily_orders"].materialized == "incremental"
 
 

@@ -13,10 +13,9 @@ from exposure_sync.errors import BadInputError
 from exposure_sync.lineage.match import MatchResult, RelationIndex
 from exposure_sync.lineage.relation import Relation
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "dbt-manifests"
+JAFFLE = Path(__file__).resolve().parents[1] / "fixtures" / "dbt-manifests"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/dbt-manifests not here")
 
 
 def manifest(name: str) -> Manifest:
@@ -87,9 +86,8 @@ def test_ephemeral_and_disabled_never_match(duckdb: RelationIndex) -> None:
     assert matched(duckdb, None, None, "old_orders") is None
 
 
-@needs_shared
 def test_disabled_in_v4_bigquery_never_matches() -> None:
-    index = RelationIndex.build(load_manifest(SHARED / "jaffle_shop_v4_dbt-1.0_bigquery.json"))
+    index = RelationIndex.build(load_manifest(JAFFLE / "jaffle_shop_v4_dbt-1.0_bigquery.json"))
     assert matched(index, "your-gcp-project", "jaffle_shop", "customers") is None
     assert matched(index, "your-gcp-project", "jaffle_shop", "orders") == "model.jaffle_shop.orders"
 
@@ -142,17 +140,15 @@ def test_relations_dbt_does_not_build(duckdb: RelationIndex) -> None:
     assert duckdb.lookup(Relation("shop", "legacy", "marketing_spend")) == MatchResult(None)
 
 
-@needs_shared
 def test_jaffle_shop_v12_duckdb_seed_and_source_on_one_table() -> None:
-    index = RelationIndex.build(load_manifest(SHARED / "jaffle_shop_v12_dbt-1.11.json"))
+    index = RelationIndex.build(load_manifest(JAFFLE / "jaffle_shop_v12_dbt-1.11.json"))
     assert matched(index, "jaffle_shop", "raw", "raw_customers") == "seed.jaffle_shop.raw_customers"
     assert matched(index, "jaffle_shop", "main", "customers") == "model.jaffle_shop.customers"
 
 
-@needs_shared
 def test_package_models_on_bigquery() -> None:
     index = RelationIndex.build(
-        load_manifest(SHARED / "jaffle_shop_v12_dbt-1.8.json"), "bigquery_standard_sql"
+        load_manifest(JAFFLE / "jaffle_shop_v12_dbt-1.8.json"), "bigquery_standard_sql"
     )
     assert matched(index, "your-project", "jaffle_shop", "metadata") == "model.elementary.metadata"
 
@@ -204,10 +200,9 @@ def test_redshift_compares_without_case(edge: Manifest) -> None:
     assert matched(index, "shop", "dbt_anique_marts", "CUSTOMERS") == "model.shop.customers"
 
 
-@needs_shared
 def test_bigquery_project_is_case_insensitive_dataset_and_table_are_not() -> None:
     index = RelationIndex.build(
-        load_manifest(SHARED / "jaffle_shop_v4_dbt-1.0_bigquery.json"), "bigquery_standard_sql"
+        load_manifest(JAFFLE / "jaffle_shop_v4_dbt-1.0_bigquery.json"), "bigquery_standard_sql"
     )
     assert matched(index, "YOUR-GCP-PROJECT", "jaffle_shop", "orders") == "model.jaffle_shop.orders"
     assert matched(index, "your-gcp-project", "Jaffle_Shop", "orders") is None
