@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from exposure_sync.cli import cli
@@ -110,3 +112,28 @@ def test_check_fails_on_a_stale_file(
     assert re.search(r"^Looker exposures are up to date\.+Failed$", result.stdout, re.M)
     assert f"{GENERATED}: stale: run `exposure-sync sync`" in result.stdout
     assert generated.read_text(encoding="utf-8").endswith(text[end:])  # the hook changed nothing
+
+
+def test_args_win_over_the_entrys_defaults(dbt_project: Path, tmp_path: Path) -> None:
+    """A project whose manifest is elsewhere: the hook's entry alone fails (exit 2), with the
+    `args:` a user's .pre-commit-config.yaml adds after it, it passes (pre-commit runs entry +
+    args; the last value of an option counts)."""
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    entry = shlex.split(next(h for h in hooks if h["id"] == "exposure-sync-check")["entry"])
+    assert entry[0] == "exposure-sync"
+    command = [str(Path(sys.executable).parent / "exposure-sync"), *entry[1:]]
+    project = tmp_path / "project"
+    shutil.copytree(dbt_project, project)
+    (project / "dbt").mkdir()
+    (project / "target").rename(project / "dbt" / "target")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*command, *args], cwd=project, capture_output=True, text=True, timeout=300
+        )
+
+    alone = run()
+    assert alone.returncode == 2 and "target/manifest.json" in alone.stderr
+    with_args = run("--manifest", "dbt/target/manifest.json")
+    assert with_args.returncode == 0, with_args.stderr
+    assert with_args.stdout == f"{GENERATED}: up to date\n"
