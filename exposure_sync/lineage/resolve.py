@@ -43,6 +43,7 @@ _CONSTANT = re.compile(r"@\{\s*(\w+)\s*\}")
 _VIEW_TABLE = re.compile(r"\$\{\s*(\w+)\.SQL_TABLE_NAME\s*\}", re.I)
 _PLACEHOLDER = "exposure_sync_view_ref_{}"
 _PLACEHOLDER_NAME = re.compile(r"^exposure_sync_view_ref_(\d+)$", re.I)
+_PLACEHOLDER_INSIDE = re.compile(r"exposure_sync_view_ref_(\d+)", re.I)
 _LEGACY_BIGQUERY = re.compile(r"^\[([^\[\]:]+):([^\[\]]+)\]$")
 _MAX_CONSTANT_DEPTH = 10
 
@@ -255,11 +256,25 @@ def _replace_placeholders(
     result = TableResolution()
     for relation in relations:
         match = _PLACEHOLDER_NAME.match(relation.name)
-        if match:
+        if match and _unqualified(relation, ctx):
             result = _merge(result, _resolve_view(views[int(match.group(1))], ctx, seen))
+        elif inside := _PLACEHOLDER_INSIDE.search(str(relation)):
+            # `${v.SQL_TABLE_NAME}_v2`, `archive.${v.SQL_TABLE_NAME}`: part of a longer name,
+            # which only Looker's rendering can tell
+            view = views[int(inside.group(1))]
+            note = f"${{{view}.SQL_TABLE_NAME}} is part of a longer name; left to Looker's SQL"
+            result = _merge(result, TableResolution(needs_generated_sql=True, notes=(note,)))
         else:
             result = _merge(result, TableResolution(frozenset({relation})))
     return result
+
+
+def _unqualified(relation: Relation, ctx: ResolveContext) -> bool:
+    """Written without database or schema: both are the connection's defaults."""
+    dialect = as_dialect(ctx.dialect)
+    defaults = (ctx.default_database, ctx.default_schema)
+    folded = tuple(dialect.fold(part) if part else None for part in defaults)
+    return (relation.database, relation.schema) == folded
 
 
 def _resolve_view(view: str, ctx: ResolveContext, seen: tuple[str, ...]) -> TableResolution:

@@ -17,7 +17,7 @@ from exposure_sync.lineage.resolve import (
     relations_in_generated_sql,
     resolve_sql_table_name,
 )
-from exposure_sync.lineage.sql import SqlParseError, relations_in_sql
+from exposure_sync.lineage.sql import SqlParseError, UnrenderedTemplateError, relations_in_sql
 from exposure_sync.looker.models import Connection
 
 
@@ -676,3 +676,56 @@ def test_unreadable_lookml_manifest(tmp_path: Path, content: str | None, needle:
     with pytest.raises(BadInputError, match=needle) as err:
         configured_constants(Config(lookml_manifest=str(manifest)))
     assert str(manifest) in str(err.value)
+
+
+# --- hardening: what is left unrendered never becomes a table name ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "text", "left"),
+    [
+        ("bigquery_standard_sql", "`${EXTENDED}`", "${EXTENDED}"),
+        ("bigquery_standard_sql", "${TABLE}", "${TABLE}"),
+        ("bigquery_standard_sql", "`proj.${dataset.name}.orders`", "${dataset.name}"),
+        ("redshift", '"${TABLE}"', "${TABLE}"),
+        ("duckdb", "raw.orders {% endif %}", "{% endif %}"),
+    ],
+)
+def test_sql_table_name_left_unrendered_is_no_table(dialect: str, text: str, left: str) -> None:
+    """Looker renders what we cannot: the view's relations come from its generated SQL."""
+    context = ctx(dialect, view_tables={"orders": "raw.orders"})
+    result = resolve_sql_table_name(text, context)
+    assert result.relations == frozenset()
+    assert result.needs_generated_sql
+    assert any(left.split("}")[0] in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        ("bigquery_standard_sql", "SELECT * FROM ${orders.SQL_TABLE_NAME} AS orders"),
+        ("bigquery_standard_sql", "SELECT * FROM `@{gcp_project}.sales.orders`"),
+        ("snowflake", "SELECT * FROM @{database}.RAW.ORDERS"),
+        ("redshift", "SELECT * FROM {{ _user_attributes['schema'] }}.orders"),
+    ],
+)
+def test_generated_sql_left_unrendered_fails_that_query(dialect: str, sql: str) -> None:
+    with pytest.raises(UnrenderedTemplateError):
+        relations_in_generated_sql(sql, ctx(dialect))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${orders.SQL_TABLE_NAME}_v2",
+        "archive.${orders.SQL_TABLE_NAME}",
+        "x${orders.SQL_TABLE_NAME}",
+    ],
+)
+def test_a_view_reference_inside_a_longer_name_is_left_to_looker(text: str) -> None:
+    result = resolve_sql_table_name(text, ctx("snowflake", view_tables={"orders": "raw.orders"}))
+    assert result.relations == frozenset()
+    assert result.needs_generated_sql
+    assert result.notes == (
+        "${orders.SQL_TABLE_NAME} is part of a longer name; left to Looker's SQL",
+    )
