@@ -28,6 +28,8 @@ from exposure_sync.lineage.relation import Relation
 
 # Tokens a dotted table name is made of.
 _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+# Dialects where `alias.column` in FROM can read a row's own array or SUPER value
+_PATH_DIALECTS = frozenset({"bigquery", "redshift"})
 _STRING_TOKENS = frozenset(
     getattr(TokenType, name)
     for name in ("STRING", "NATIONAL_STRING", "RAW_STRING", "BYTE_STRING", "HEREDOC_STRING",
@@ -108,7 +110,7 @@ def reads_in_sql(
 
     with _one_text_fails_alone(sql, dia):
         statements = parse_statements(sql, dia)
-        read = {relation(t) for t in _read_tables(statements)}
+        read = {relation(t) for t in _read_tables(statements, dia)}
         models = {relation(t) for s in statements for t in ml_model_tables(s)}
         created = {relation(t) for t in _written_tables(statements)}
     return SqlReads(frozenset(read - created), frozenset(models - created))
@@ -182,7 +184,8 @@ def table_relation(
     return Relation(database, schema, name)
 
 
-def _read_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
+def _read_tables(statements: list[exp.Expression], dialect: SqlDialect) -> Iterator[exp.Table]:
+    paths = dialect.sqlglot in _PATH_DIALECTS
     for statement in statements:
         if isinstance(statement, exp.Drop | exp.Alter | exp.Command):
             # DROP and ALTER read nothing; a Command is SQL sqlglot only keeps as text (SET, ..)
@@ -191,7 +194,35 @@ def _read_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
         for table in statement.find_all(exp.Table):
             if id(table) in not_read or not _is_named_table(table) or _is_cte_reference(table):
                 continue
+            if paths and _is_row_path(table):
+                continue
             yield table
+
+
+def _is_row_path(table: exp.Table) -> bool:
+    """`alias.items` in FROM where `alias` is a table of the query around it: BigQuery's
+    correlated UNNEST of an array column (`FROM s.hits` inside a subquery on sessions AS s,
+    `JOIN s.hits`), Redshift's PartiQL navigation of a SUPER column. A row's value, no table."""
+    if table.args.get("catalog") or not isinstance(table.args.get("db"), exp.Identifier):
+        return False
+    head = table.args["db"].name.lower()
+    node = table.parent
+    while node is not None:
+        if isinstance(node, exp.Select) and any(
+            source is not table and source.alias_or_name.lower() == head
+            for source in _from_sources(node)
+        ):
+            return True
+        node = node.parent
+    return False
+
+
+def _from_sources(select: exp.Select) -> Iterator[exp.Expression]:
+    from_ = select.args.get("from_") or select.args.get("from")  # sqlglot >= 30: "from_"
+    if isinstance(from_, exp.From):
+        yield from_.this
+    for join in select.args.get("joins") or ():
+        yield join.this
 
 
 def _not_tables(statement: exp.Expression) -> Iterator[exp.Table]:

@@ -480,3 +480,38 @@ def test_bigquery_ml_models_are_reported_apart() -> None:
     sql = "SELECT * FROM ML.PREDICT(MODEL `p.ml.churn`, TABLE ds.users)"
     reads = reads_in_sql(sql, BQ, "p", "ds")
     assert (reads.tables, reads.models) == (rels("p.ds.users"), rels("p.ml.churn"))
+
+
+# --- a row's own array or SUPER value in FROM is not a table --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        (BQ, "SELECT * FROM ds.sessions AS s, s.hits AS h", ("p.ds.sessions",)),
+        (BQ, "SELECT * FROM ds.sessions AS s LEFT JOIN s.hits AS h",
+         ("p.ds.sessions",)),
+        (BQ, "SELECT s.id, (SELECT COUNT(*) FROM s.hits WHERE hits.isInteraction) "
+         "FROM ds.sessions AS s", ("p.ds.sessions",)),
+        (BQ, "SELECT * FROM ds.sessions JOIN sessions.hits AS h ON true",
+         ("p.ds.sessions",)),
+        ("redshift", "SELECT o.total FROM sales.customers AS c LEFT JOIN c.orders AS o ON true",
+         ("p.sales.customers",)),
+        ("redshift", "SELECT * FROM sales.customers c, c.orders o, o.items i",
+         ("p.sales.customers",)),
+        # a schema that no table of the query is called stays a schema
+        (BQ, "SELECT * FROM ds.sessions AS s JOIN ds.users AS u ON true",
+         ("p.ds.sessions", "p.ds.users")),
+        ("redshift", "SELECT * FROM sales.customers AS c JOIN sales.orders AS o ON true",
+         ("p.sales.customers", "p.sales.orders")),
+        (BQ, "SELECT (SELECT MAX(x) FROM other.t) FROM ds.sessions AS s",
+         ("p.other.t", "p.ds.sessions")),
+        # Postgres has no such paths: `c.orders` there is schema c's table
+        ("postgres", "SELECT * FROM sales.customers AS c JOIN c.orders AS o ON true",
+         ("p.sales.customers", "p.c.orders")),
+    ],
+)  # fmt: skip
+def test_a_rows_array_in_from_is_not_a_table(
+    dialect: str, sql: str, expected: tuple[str, ...]
+) -> None:
+    assert relations_in_sql(sql, dialect, "p", "ds") == rels(*expected)
