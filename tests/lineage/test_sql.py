@@ -419,8 +419,11 @@ def test_the_public_blocks_derived_table_as_written_names_each_template() -> Non
         ("snowflake", "SELECT 1 FROM ds.t WHERE a = '@{x}' -- ${y}\n/* {% z %} */"),
         ("postgres", "SELECT 1 FROM ds.t WHERE a LIKE '%{%' AND b = '}}'"),
         ("redshift", "SELECT 1 FROM ds.t WHERE a = 'it''s {{ x }}'"),
+        # a JavaScript UDF's template literal, in a triple-quoted raw string
+        ("bigquery_standard_sql", 'CREATE TEMP FUNCTION f(a STRING) RETURNS STRING LANGUAGE js '
+         'AS r"""return `${a}!`;""";\nSELECT f(x) FROM ds.t'),
     ],
-)
+)  # fmt: skip
 def test_templates_inside_strings_and_comments_are_text(dialect: str, sql: str) -> None:
     assert unrendered_templates(sql, dialect) == ()
     assert relations_in_sql(sql, dialect, "g", "ds") == relations_in_sql(
