@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from exposure_sync.cli import cli
 from exposure_sync.config import Config, config_from_dict
@@ -23,7 +23,7 @@ from exposure_sync.dbt.models import Manifest
 from exposure_sync.errors import BadInputError
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
 from exposure_sync.looker.models import Crawl, ExploreField, Query, Tile
-from exposure_sync.looker.snapshot import load_crawl
+from exposure_sync.looker.snapshot import load_crawl, save_crawl
 from exposure_sync.sync import NOT_SETTLED, plan_sync
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lineage"
@@ -331,3 +331,30 @@ def test_sql_sqlglot_crashes_on_fails_its_query_alone(manifest: Manifest, path: 
     assert skipped.reason == NOT_SETTLED
     assert "sqlglot failed on it" in skipped.detail
     assert plan.report.failures  # the run exits 3
+
+
+def test_a_sync_over_sql_sqlglot_crashes_on_keeps_the_entry_and_exits_3(tmp_path: Path) -> None:
+    """End to end from a snapshot: the first sync writes dashboard 7's entry; in the next
+    crawl its query 17 came with SQL on which sqlglot raises RecursionError. The run goes on
+    (exit 3, not 2), keeps that entry as it was, and says why."""
+    settings = tmp_path / "exposure-sync.yml"
+    settings.write_text(yaml.safe_dump(SETTINGS), encoding="utf-8")
+    output = tmp_path / "exposures.yml"
+    broken = tmp_path / "broken.json"
+    shop = crawl("shop_extends_refines")
+    crashing = (FIXTURES / "sql" / "crash" / "redshift__city_without_accents.sql").read_text()
+    save_crawl(replace(shop, generated_sql={**shop.generated_sql, "17": crashing}), broken)
+
+    def sync(snapshot: Path) -> Result:
+        args = ["sync", "--from-snapshot", str(snapshot), "--manifest", str(MANIFEST)]
+        return CliRunner().invoke(cli, [*args, "--config", str(settings), "--output", str(output)])
+
+    first = sync(CRAWLS / "shop_extends_refines.json")
+    assert first.exit_code == 0, first.output
+    before = output.read_text(encoding="utf-8")
+    assert "looker_dashboard_id: '7'" in before
+    second = sync(broken)
+    assert second.exit_code == 3, second.output
+    assert output.read_text(encoding="utf-8") == before
+    assert "sqlglot failed on it (RecursionError" in second.output
+    assert "Traceback" not in second.output
