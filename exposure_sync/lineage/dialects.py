@@ -27,6 +27,12 @@ class SqlDialect:
     sqlglot: str  # sqlglot's `read=` name
     case: CaseRule
 
+    @property
+    def default_schema(self) -> str | None:
+        """The schema the warehouse reads an unqualified name from when the connection names
+        none (its default search path), as the warehouse stores it; None: no such default."""
+        return DEFAULT_SCHEMAS.get(self.sqlglot)
+
     def fold(self, identifier: str, quoted: bool = False) -> str:
         """The name the warehouse stores for `identifier` (as written, quoted or not)."""
         if self.case is CaseRule.INSENSITIVE:
@@ -88,6 +94,22 @@ LOOKER_DIALECTS: dict[str, tuple[str, CaseRule]] = {
     "vertica": ("postgres", _I),
     "dremio": ("dremio", _I),
     "sqlite": ("sqlite", _I),
+}
+
+# The schema an unqualified name resolves to on a connection that names none: Postgres and
+# Redshift search `public` (after "$user", which a service account rarely has), DuckDB `main`,
+# Snowflake `PUBLIC` (the current schema after USE DATABASE), SQL Server `dbo`, Spark `default`.
+DEFAULT_SCHEMAS: dict[str, str] = {
+    "postgres": "public",
+    "redshift": "public",
+    "materialize": "public",
+    "duckdb": "main",
+    "snowflake": "PUBLIC",
+    "tsql": "dbo",
+    "fabric": "dbo",
+    "databricks": "default",
+    "spark": "default",
+    "hive": "default",
 }
 
 # For a sqlglot dialect name given in the configuration, follow sqlglot's own case rule.

@@ -97,6 +97,7 @@ class Lineage:
             for n in self._descendants(root)
             if n[0] == "relation"
             and not self.graph.nodes[n].get("ambiguous")  # built, by one of several nodes
+            and not self.graph.nodes[n].get("unqualified")  # no schema: cannot tell
             and not any(s[0] == "dbt" for s in self.graph.successors(n))
         }
 
@@ -347,6 +348,13 @@ class LineageBuilder:
             dbt_key: Node = ("dbt", match.node.unique_id)
             graph.add_node(dbt_key, node=match.node)
             graph.add_edge(relation_key, dbt_key)
+        elif match.unqualified:
+            graph.nodes[relation_key]["unqualified"] = True
+            connection = context.connection or "<name>"
+            self.lineage.incomplete[relation_key] = (
+                f"table {relation} names no schema and Looker connection {connection} gives no "
+                f"default schema; set connections.{connection}.schema"
+            )
         elif match.ambiguous:
             graph.nodes[relation_key]["ambiguous"] = True
             names = ", ".join(sorted(n.unique_id for n in match.ambiguous))

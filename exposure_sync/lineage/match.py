@@ -26,10 +26,12 @@ _QUOTES = '"`'  # dbt quotes with backticks on BigQuery/Spark/Databricks, else d
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The dbt node behind a relation; None with `ambiguous` set when several remain."""
+    """The dbt node behind a relation; None with `ambiguous` set when several remain, and with
+    `unqualified` set for a relation without a schema (nothing to tell where it lives)."""
 
     node: DbtNode | None
     ambiguous: tuple[DbtNode, ...] = ()
+    unqualified: bool = False
 
 
 class RelationIndex:
@@ -76,8 +78,12 @@ class RelationIndex:
         """The node for `relation` (already folded for the dialect), after the mapping.
 
         The unmapped name is tried when the mapped one finds nothing, so one configuration
-        serves both a development manifest and a production one.
+        serves both a development manifest and a production one. A relation without a schema
+        (its connection named no default one) matches nothing: by name alone it could be any
+        schema's table.
         """
+        if relation.schema is None:
+            return MatchResult(None, unqualified=True)
         mapped = self._mapped(relation)
         result = self._find(mapped)
         if result.node is None and not result.ambiguous and mapped != relation:
@@ -131,8 +137,9 @@ def _prefer_builders(nodes: list[DbtNode]) -> list[DbtNode]:
 def _agreement(wanted: _Key, key: _Key) -> int | None:
     """How many of database/schema both sides give and agree on; None if one disagrees.
 
-    A part missing on either side (Looker wrote `schema.table`; the adapter has no database)
-    is no evidence either way, so full agreement outranks it.
+    A database missing on either side (the connection names none; the adapter has none) is no
+    evidence either way, so full agreement outranks it. (`lookup` never gets here without a
+    schema.)
     """
     score = 0
     for want, have in zip(wanted[:2], key[:2], strict=True):

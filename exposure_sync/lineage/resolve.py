@@ -20,13 +20,14 @@ from exposure_sync.errors import BadInputError
 from exposure_sync.lineage import liquid
 from exposure_sync.lineage.dialects import SqlDialect, as_dialect, get_dialect
 from exposure_sync.lineage.relation import Relation
-from exposure_sync.lineage.sql import SqlParseError, relations_in_sql
+from exposure_sync.lineage.sql import SqlParseError, reads_in_sql, relations_in_sql
 from exposure_sync.lineage.views import join_table, views_needed
 from exposure_sync.looker.models import Connection
 
 __all__ = [
     "ResolveContext",
     "TableResolution",
+    "is_built_pdt",
     "join_table",
     "relations_in_generated_sql",
     "resolve_sql_table_name",
@@ -34,15 +35,15 @@ __all__ = [
 ]
 
 # Looker names persistent derived tables LR_<hash>_<view> (LR$ on older releases, LC_ while
-# building) in the connection's scratch schema. The hash holds digits, so a table of one's own
-# called lr_predictions is not mistaken for one.
+# building) in the connection's scratch schema (its tmp_db_name). The hash holds digits, so a
+# table of one's own called lr_predictions is not mistaken for one.
 SCRATCH_TABLE = re.compile(r"^L[RC][_$](?=[0-9A-Z]*[0-9])[0-9A-Z]{5,}_", re.I)
-DEFAULT_SCRATCH_SCHEMA = "looker_scratch"
 
 _CONSTANT = re.compile(r"@\{\s*(\w+)\s*\}")
 _VIEW_TABLE = re.compile(r"\$\{\s*(\w+)\.SQL_TABLE_NAME\s*\}", re.I)
 _PLACEHOLDER = "exposure_sync_view_ref_{}"
 _PLACEHOLDER_NAME = re.compile(r"^exposure_sync_view_ref_(\d+)$", re.I)
+_PLACEHOLDER_INSIDE = re.compile(r"exposure_sync_view_ref_(\d+)", re.I)
 _LEGACY_BIGQUERY = re.compile(r"^\[([^\[\]:]+):([^\[\]]+)\]$")
 _MAX_CONSTANT_DEPTH = 10
 
@@ -78,6 +79,10 @@ class ResolveContext:
     model: str | None = None
     explore: str | None = None
     view: str | None = None
+    # the Looker connection (for messages) and its scratch schema, where Looker builds PDTs
+    # (None: unknown, then a PDT is told by its name alone)
+    connection: str | None = None
+    scratch_schema: str | None = None
 
     @classmethod
     def for_connection(
@@ -92,13 +97,17 @@ class ResolveContext:
         name = connection_name or (connection.name if connection else None)
         override = config.connections.get(name or "") or ConnectionDefaults()
         looker = connection or Connection(name or "", "")
+        dialect = get_dialect(override.dialect or looker.dialect, name)
         return cls(
-            dialect=get_dialect(override.dialect or looker.dialect, name),
+            dialect=dialect,
             default_database=override.database or looker.database,
-            default_schema=override.schema or looker.schema,
+            # no schema named: the one the warehouse reads unqualified names from by default
+            default_schema=override.schema or looker.schema or dialect.default_schema,
             constants=configured_constants(config),
             user_attributes=config.user_attributes,
             view_tables=view_tables,
+            connection=name,
+            scratch_schema=looker.scratch_schema,
         )
 
 
@@ -129,18 +138,18 @@ def resolve_sql_table_name(text: str | None, ctx: ResolveContext) -> TableResolu
     return _resolve(text, ctx, seen=(ctx.view,) if ctx.view else ())
 
 
-def relations_in_generated_sql(
-    sql: str, ctx: ResolveContext, scratch_schema: str | None = DEFAULT_SCRATCH_SCHEMA
-) -> TableResolution:
+def relations_in_generated_sql(sql: str, ctx: ResolveContext) -> TableResolution:
     """The relations a Looker-generated query reads (`/queries/{id}/run/sql`).
 
     PDTs built by the SQL itself resolve to their inputs. A scratch table the SQL only reads
     (the PDT was already built) has unknown inputs: it is left out and named in a note.
-    Raises SqlParseError.
+    Raises SqlParseError (whatever went wrong in sqlglot), UnrenderedTemplateError included.
     """
     dialect = as_dialect(ctx.dialect)
-    relations = relations_in_sql(sql, dialect, ctx.default_database, ctx.default_schema)
-    scratch = {r for r in relations if _is_scratch(r, dialect, scratch_schema)}
+    reads = reads_in_sql(sql, dialect, ctx.default_database, ctx.default_schema)
+    relations = set(reads.tables)
+    # a BigQuery ML model built as a PDT is no relation, but its inputs are unknown all the same
+    scratch = {r for r in reads.tables | reads.models if is_built_pdt(r, ctx.scratch_schema)}
     notes = tuple(
         f"the query reads persistent derived table {r}, which Looker had already built; "
         "its inputs are not in the generated SQL"
@@ -149,9 +158,16 @@ def relations_in_generated_sql(
     return TableResolution(frozenset(relations - scratch), False, notes, incomplete=bool(scratch))
 
 
-def _is_scratch(relation: Relation, dialect: SqlDialect, scratch_schema: str | None) -> bool:
-    in_scratch = bool(scratch_schema) and relation.schema == dialect.fold(scratch_schema or "")
-    return in_scratch or bool(SCRATCH_TABLE.match(relation.name))
+def is_built_pdt(relation: Relation, scratch_schema: str | None) -> bool:
+    """A table Looker built for a persistent derived table: a PDT name (LR_<hash>_<view>) in
+    the connection's scratch schema. Any other table there is a user's table like any other."""
+    if not SCRATCH_TABLE.match(relation.name):
+        return False
+    if not scratch_schema:
+        return True  # Looker did not say where it builds PDTs: the name alone tells
+    # Looker may quote the schema or not; a scratch schema differing only in case is no table
+    # of one's own
+    return (relation.schema or "").lower() == scratch_schema.lower()
 
 
 # --- sql_table_name -------------------------------------------------------------------------
@@ -240,11 +256,25 @@ def _replace_placeholders(
     result = TableResolution()
     for relation in relations:
         match = _PLACEHOLDER_NAME.match(relation.name)
-        if match:
+        if match and _unqualified(relation, ctx):
             result = _merge(result, _resolve_view(views[int(match.group(1))], ctx, seen))
+        elif inside := _PLACEHOLDER_INSIDE.search(str(relation)):
+            # `${v.SQL_TABLE_NAME}_v2`, `archive.${v.SQL_TABLE_NAME}`: part of a longer name,
+            # which only Looker's rendering can tell
+            view = views[int(inside.group(1))]
+            note = f"${{{view}.SQL_TABLE_NAME}} is part of a longer name; left to Looker's SQL"
+            result = _merge(result, TableResolution(needs_generated_sql=True, notes=(note,)))
         else:
             result = _merge(result, TableResolution(frozenset({relation})))
     return result
+
+
+def _unqualified(relation: Relation, ctx: ResolveContext) -> bool:
+    """Written without database or schema: both are the connection's defaults."""
+    dialect = as_dialect(ctx.dialect)
+    defaults = (ctx.default_database, ctx.default_schema)
+    folded = tuple(dialect.fold(part) if part else None for part in defaults)
+    return (relation.database, relation.schema) == folded
 
 
 def _resolve_view(view: str, ctx: ResolveContext, seen: tuple[str, ...]) -> TableResolution:

@@ -2,13 +2,18 @@
 
 CTE names are not tables; tables created or written by the SQL itself (a PDT's
 `CREATE TABLE looker_scratch.LR_.. AS SELECT ..`) are intermediate: what counts is what they read.
+Function names (BigQuery `CREATE TEMP FUNCTION f`) and ML models (`ML.PREDICT(MODEL m, ..)`) are
+not tables either. Whatever goes wrong while reading one text is a SqlParseError for that text,
+never a crash of the run; SQL still holding LookML or Liquid is refused before parsing.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -17,12 +22,27 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from exposure_sync.errors import ExposureSyncError
+from exposure_sync.lineage.bigquery_ml import ml_model_tables, sqlglot_reader
 from exposure_sync.lineage.dialects import SqlDialect, as_dialect
 from exposure_sync.lineage.relation import Relation
 
 # Tokens a dotted table name is made of.
 _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+# Dialects where `alias.column` in FROM can read a row's own array or SUPER value
+_PATH_DIALECTS = frozenset({"bigquery", "redshift"})
+_STRING_TOKENS = frozenset(
+    getattr(TokenType, name)
+    for name in ("STRING", "NATIONAL_STRING", "RAW_STRING", "BYTE_STRING", "HEREDOC_STRING",
+                 "UNICODE_STRING", "BIT_STRING", "HEX_STRING")
+    if hasattr(TokenType, name)
+)  # fmt: skip
 _QUERY_START = (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN)
+
+# What Looker substitutes before the SQL reaches the warehouse: @{constant}, ${view.field} and
+# Liquid's {{ output }} and {% tag %} (an unclosed one runs to the end of the text).
+_TEMPLATE = re.compile(r"[@$]\{[^{}\n]*\}?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)", re.S)
+_TEMPLATE_STARTS = ("@{", "${", "{{", "{%")
+_SHOWN_TEMPLATES = 3
 
 
 class SqlParseError(ExposureSyncError):
@@ -36,6 +56,32 @@ class SqlParseError(ExposureSyncError):
         super().__init__(f"cannot parse SQL as {dialect}: {detail} (SQL starts: {snippet!r})")
 
 
+class UnrenderedTemplateError(SqlParseError):
+    """SQL that still holds LookML substitutions or Liquid (`@{c}`, `${v.x}`, `{{ }}`, `{% %}`).
+
+    Never parsed: sqlglot would read `@{c}` inside backquotes as a table name, and BigQuery's
+    parser drops `${..}` silently. `templates` are the markers found, in order.
+    """
+
+    def __init__(self, dialect: str, templates: tuple[str, ...], sql: str) -> None:
+        self.templates = templates
+        shown = ", ".join(templates[:_SHOWN_TEMPLATES])
+        more = len(templates) - _SHOWN_TEMPLATES
+        shown += f" and {more} more" if more > 0 else ""
+        super().__init__(
+            dialect, f"it still holds LookML or Liquid Looker did not render: {shown}", sql
+        )
+
+
+@dataclass(frozen=True)
+class SqlReads:
+    """What one SQL text reads: relations, and the BigQuery ML models it applies (not
+    relations, but a model Looker built as a PDT has inputs the SQL does not show)."""
+
+    tables: frozenset[Relation]
+    models: frozenset[Relation] = frozenset()
+
+
 def relations_in_sql(
     sql: str,
     dialect: str | SqlDialect,
@@ -45,29 +91,81 @@ def relations_in_sql(
     """Every relation `sql` reads, excluding CTEs and tables the SQL creates itself.
 
     `dialect` is Looker's dialect_name (or a SqlDialect). Missing database/schema parts come from
-    the defaults; names are case-folded the way the dialect stores them.
+    the defaults; names are case-folded the way the dialect stores them. Raises SqlParseError.
     """
+    return set(reads_in_sql(sql, dialect, default_database, default_schema).tables)
+
+
+def reads_in_sql(
+    sql: str,
+    dialect: str | SqlDialect,
+    default_database: str | None = None,
+    default_schema: str | None = None,
+) -> SqlReads:
+    """The relations and ML models `sql` reads (see relations_in_sql); raises SqlParseError."""
     dia = as_dialect(dialect)
-    statements = parse_statements(sql, dia)
-    read = {
-        table_relation(t, dia, default_database, default_schema) for t in _read_tables(statements)
-    }
-    created = {
-        table_relation(t, dia, default_database, default_schema)
-        for t in _written_tables(statements)
-    }
-    return read - created
+
+    def relation(table: exp.Table) -> Relation:
+        return table_relation(table, dia, default_database, default_schema)
+
+    with _one_text_fails_alone(sql, dia):
+        statements = parse_statements(sql, dia)
+        read = {relation(t) for t in _read_tables(statements, dia)}
+        models = {relation(t) for s in statements for t in ml_model_tables(s)}
+        created = {relation(t) for t in _written_tables(statements)}
+    return SqlReads(frozenset(read - created), frozenset(models - created))
 
 
 def parse_statements(sql: str, dialect: str | SqlDialect) -> list[exp.Expression]:
-    """The statements of `sql` (separated by `;`); raises SqlParseError."""
+    """The statements of `sql` (separated by `;`); raises SqlParseError (UnrenderedTemplateError
+    for SQL still holding LookML or Liquid), whatever sqlglot itself raised."""
     dia = as_dialect(dialect)
+    templates = unrendered_templates(sql, dia)
+    if templates:
+        raise UnrenderedTemplateError(dia.name, templates, sql)
+    with _one_text_fails_alone(sql, dia):
+        try:
+            with _quiet_sqlglot():
+                parsed = sqlglot.parse(sql, read=sqlglot_reader(dia.sqlglot))
+        except SqlglotError as err:
+            raise SqlParseError(dia.name, _describe(err), sql) from err
+        return [_salvage(statement, dia) for statement in parsed if statement is not None]
+
+
+def unrendered_templates(sql: str, dialect: str | SqlDialect) -> tuple[str, ...]:
+    """The LookML substitutions and Liquid left in `sql`, outside string literals and comments
+    (a user's filter value may well read '{{x}}'; a comment reads nothing)."""
+    if not any(start in sql for start in _TEMPLATE_STARTS):
+        return ()
+    code = _code_only(sql, as_dialect(dialect))
+    found = (" ".join(sql[m.start() : m.end()].split())[:60] for m in _TEMPLATE.finditer(code))
+    return tuple(dict.fromkeys(found))
+
+
+def _code_only(sql: str, dialect: SqlDialect) -> str:
+    """`sql` with string literals and comments blanked out; as is when it does not tokenize."""
     try:
-        with _quiet_sqlglot():
-            parsed = sqlglot.parse(sql, read=dia.sqlglot)
-    except SqlglotError as err:
-        raise SqlParseError(dia.name, _describe(err), sql) from err
-    return [_salvage(statement, dia) for statement in parsed if statement is not None]
+        tokens = Dialect.get_or_raise(dialect.sqlglot or None).tokenize(sql)
+    except Exception:  # noqa: BLE001 - an odd text is searched whole rather than not at all
+        return sql
+    kept = [" "] * len(sql)
+    for token in tokens:
+        if token.token_type not in _STRING_TOKENS:
+            kept[token.start : token.end + 1] = sql[token.start : token.end + 1]
+    return "".join(kept)
+
+
+@contextmanager
+def _one_text_fails_alone(sql: str, dialect: SqlDialect) -> Iterator[None]:
+    """Any exception sqlglot raises on one text (AttributeError, IndexError, RecursionError on
+    deep nesting, ..: bugs on odd input) is that text's SqlParseError, never the run's crash."""
+    try:
+        yield
+    except SqlParseError:
+        raise
+    except Exception as err:  # noqa: BLE001 - see the docstring
+        detail = f"sqlglot failed on it ({type(err).__name__}: {_first_line(err)})"
+        raise SqlParseError(dialect.name, detail, sql) from err
 
 
 def table_relation(
@@ -86,16 +184,54 @@ def table_relation(
     return Relation(database, schema, name)
 
 
-def _read_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
+def _read_tables(statements: list[exp.Expression], dialect: SqlDialect) -> Iterator[exp.Table]:
+    paths = dialect.sqlglot in _PATH_DIALECTS
     for statement in statements:
         if isinstance(statement, exp.Drop | exp.Alter | exp.Command):
             # DROP and ALTER read nothing; a Command is SQL sqlglot only keeps as text (SET, ..)
             continue
-        targets = {id(t) for t in _targets(statement)}
+        not_read = {id(t) for t in _targets(statement)} | {id(t) for t in _not_tables(statement)}
         for table in statement.find_all(exp.Table):
-            if id(table) in targets or not _is_named_table(table) or _is_cte_reference(table):
+            if id(table) in not_read or not _is_named_table(table) or _is_cte_reference(table):
+                continue
+            if paths and _is_row_path(table):
                 continue
             yield table
+
+
+def _is_row_path(table: exp.Table) -> bool:
+    """`alias.items` in FROM where `alias` is a table of the query around it: BigQuery's
+    correlated UNNEST of an array column (`FROM s.hits` inside a subquery on sessions AS s,
+    `JOIN s.hits`), Redshift's PartiQL navigation of a SUPER column. A row's value, no table."""
+    if table.args.get("catalog") or not isinstance(table.args.get("db"), exp.Identifier):
+        return False
+    head = table.args["db"].name.lower()
+    node = table.parent
+    while node is not None:
+        if isinstance(node, exp.Select) and any(
+            source is not table and source.alias_or_name.lower() == head
+            for source in _from_sources(node)
+        ):
+            return True
+        node = node.parent
+    return False
+
+
+def _from_sources(select: exp.Select) -> Iterator[exp.Expression]:
+    from_ = select.args.get("from_") or select.args.get("from")  # sqlglot >= 30: "from_"
+    if isinstance(from_, exp.From):
+        yield from_.this
+    for join in select.args.get("joins") or ():
+        yield join.this
+
+
+def _not_tables(statement: exp.Expression) -> Iterator[exp.Table]:
+    """Names sqlglot keeps as tables that are not relations: a function's name (`CREATE TEMP
+    FUNCTION f`, whose body still counts), and BigQuery ML models (`ML.PREDICT(MODEL m, ..)`)."""
+    for function in statement.find_all(exp.UserDefinedFunction):
+        if isinstance(function.this, exp.Table):
+            yield function.this
+    yield from ml_model_tables(statement)
 
 
 def _written_tables(statements: list[exp.Expression]) -> Iterator[exp.Table]:
@@ -192,7 +328,8 @@ def _query_after_as(tokens: list[Token], text: str, dialect: SqlDialect) -> exp.
         if depth == 0 and token.token_type == TokenType.ALIAS and starts_query:
             try:
                 with _quiet_sqlglot():
-                    return sqlglot.parse_one(text[token.end + 1 :], read=dialect.sqlglot)
+                    reader = sqlglot_reader(dialect.sqlglot)
+                    return sqlglot.parse_one(text[token.end + 1 :], read=reader)
             except SqlglotError:
                 return None
     return None
@@ -228,6 +365,11 @@ def _fold(part: exp.Expression, dialect: SqlDialect) -> str:
 def _fold_default(value: str | None, dialect: SqlDialect) -> str | None:
     # Connection defaults are plain settings, resolved like unquoted identifiers.
     return dialect.fold(value) if value else None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:120] if text else "no message"
 
 
 def _describe(err: SqlglotError) -> str:

@@ -82,7 +82,8 @@ EXPLORE_FIELDS = (
 MERGE_FIELDS = "id,source_queries"
 USER_FIELDS = "id,display_name,first_name,last_name,email,is_disabled"
 FOLDER_FIELDS = "id,name,parent_id,is_personal,is_personal_descendant"
-CONNECTION_FIELDS = "name,dialect_name,host,database,schema"  # host: BigQuery's project
+# host: BigQuery's project; tmp_db_name: the scratch schema where Looker builds PDTs
+CONNECTION_FIELDS = "name,dialect_name,host,database,schema,tmp_db_name"
 
 # a dashboard search row as Looker served it, or the tile-less record of one that failed
 Row = dict[str, Any] | Dashboard

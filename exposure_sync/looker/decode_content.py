@@ -150,7 +150,11 @@ def connection_from_json(data: Json) -> Connection:
     else:
         database, schema = data.get("database"), data.get("schema")
     return Connection(
-        name=str(data["name"]), dialect=dialect, database=database or None, schema=schema or None
+        name=str(data["name"]),
+        dialect=dialect,
+        database=database or None,
+        schema=schema or None,
+        scratch_schema=data.get("tmp_db_name") or None,
     )
 
 

@@ -33,6 +33,7 @@ class Connection:
     dialect: str  # Looker's dialect_name, e.g. "snowflake", "bigquery_standard_sql", "duckdb"
     database: str | None = None
     schema: str | None = None
+    scratch_schema: str | None = None  # Looker's tmp_db_name: where it builds PDTs
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 (tests/fixtures/lineage/shop_manifest.json).
 
 PRODUCT.md lineage: contexts per connection and model, case 5 (extended and refined explores as
-Looker serves them), case 7 (an ambiguous relation is reported, never guessed, and is not "not
-built by dbt"), and explore granularity.
+Looker serves them), case 11 (a table without schema is qualified by the connection's default,
+never matched by name alone), and explore granularity.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from exposure_sync.cli import cli
 from exposure_sync.config import Config, config_from_dict
@@ -23,7 +23,7 @@ from exposure_sync.dbt.models import Manifest
 from exposure_sync.errors import BadInputError
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
 from exposure_sync.looker.models import Crawl, ExploreField, Query, Tile
-from exposure_sync.looker.snapshot import load_crawl
+from exposure_sync.looker.snapshot import load_crawl, save_crawl
 from exposure_sync.sync import NOT_SETTLED, plan_sync
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lineage"
@@ -120,28 +120,41 @@ def test_extended_and_refined_explores_resolve_to_the_right_relations(manifest: 
     assert lineage.queries_needing_sql == set()
 
 
-# --- case 7: an ambiguous relation is reported, not "not built by dbt" ------------------------
+# --- case 11: a table without schema is qualified first, never matched by name alone ----------
 
 
-def test_an_ambiguous_relation_is_not_reported_as_unbuilt(manifest: Manifest) -> None:
-    """The connection has no default schema and the view reads `dim_users`: both
-    shop.analytics.dim_users and shop.archive.dim_users fit. dbt builds it (one of them), so
-    it is not "not built by dbt"; the run names the ambiguity instead of guessing, and keeps the
-    dashboard's previous entry (its lineage is incomplete, not empty)."""
-    ambiguous = crawl("ambiguous_relation")
-    lineage = build_lineage(ambiguous, config(), manifest)
+def test_unqualified_table_reads_the_connections_default_schema(manifest: Manifest) -> None:
+    """The DuckDB connection names no schema and the view reads `dim_users`: DuckDB reads it
+    from `main`. Neither shop.analytics.dim_users nor shop.archive.dim_users is that table, so
+    no dbt node is matched by name: the relation is one dbt does not build."""
+    unqualified = crawl("ambiguous_relation")
+    lineage = build_lineage(unqualified, config(), manifest)
     root = dashboard_node("1")
-    assert {str(r) for r in lineage.relations(root)} == {"shop.dim_users"}
-    assert lineage.dbt_nodes(root) == []  # never guessed
+    assert {str(r) for r in lineage.relations(root)} == {"shop.main.dim_users"}
+    assert lineage.dbt_nodes(root) == []
+    assert {str(r) for r in lineage.unbuilt_relations(root)} == {"shop.main.dim_users"}
+    assert lineage.incomplete_reason(root) is None
+
+
+def test_unqualified_table_without_any_default_schema_is_not_guessed(manifest: Manifest) -> None:
+    """On a dialect without a default schema (Oracle reads the login's own schema), the table
+    stays without one: it matches no node by name, is not called "not built by dbt", and the
+    dashboard keeps its previous entry with the setting to fix named."""
+    unqualified = crawl("ambiguous_relation")
+    settings = {**SETTINGS, "connections": {"shop_noschema": {"dialect": "oracle"}}}
+    lineage = build_lineage(unqualified, config_from_dict(settings), manifest)
+    root = dashboard_node("1")
+    assert {str(r) for r in lineage.relations(root)} == {"SHOP.DIM_USERS"}
+    assert lineage.dbt_nodes(root) == []
     assert lineage.unbuilt_relations(root) == set()
-    assert any(
-        "shop.dim_users" in note and DIM_USERS in note and DIM_USERS_ARCHIVE in note
-        for note in lineage.notes
-    ), lineage.notes
-    plan = plan_sync(ambiguous, manifest, config(), Path("exposures.yml"), [], "test")
+    reason = lineage.incomplete_reason(root)
+    assert reason is not None and "connections.shop_noschema.schema" in reason
+    plan = plan_sync(
+        unqualified, manifest, config_from_dict(settings), Path("exposures.yml"), [], "test"
+    )
     assert plan.report.unbuilt == {}
     assert [(s.id, s.reason) for s in plan.report.skipped] == [("1", NOT_SETTLED)]
-    assert "matches several dbt nodes" in plan.report.skipped[0].detail
+    assert "names no schema" in plan.report.skipped[0].detail
     assert plan.report.failures  # the run exits 3
 
 
@@ -290,3 +303,58 @@ def test_a_query_without_an_id_is_run_inline_and_checked_for_what_it_joins(
     assert inline.id.startswith("inline:") and "user_facts" in {
         f.split(".")[0] for f in inline.fields
     }
+
+
+# --- hardening: SQL sqlglot crashes on fails its query alone -----------------------------------
+
+CRASHING_SQL = sorted((FIXTURES / "sql" / "crash").glob("*.sql"))
+
+
+@pytest.mark.parametrize("path", CRASHING_SQL, ids=[p.stem for p in CRASHING_SQL])
+def test_sql_sqlglot_crashes_on_fails_its_query_alone(manifest: Manifest, path: Path) -> None:
+    """Query 17 (dashboard 7, on the derived view user_facts) gets SQL on which sqlglot raises
+    AttributeError, IndexError or RecursionError in the connection's dialect: that dashboard
+    is not settled (its previous entry stays, the report says why, the run exits 3);
+    dashboard 8 is read as ever."""
+    dialect = path.stem.split("__")[0]
+    shop = crawl("shop_extends_refines")
+    shop = replace(shop, generated_sql={**shop.generated_sql, "17": path.read_text()})
+    settings = {**SETTINGS, "connections": {"shop_duckdb": {"dialect": dialect}}}
+    lineage = build_lineage(shop, config_from_dict(settings), manifest)
+    reason = lineage.incomplete_reason(dashboard_node("7"))
+    assert reason is not None and reason.startswith("query 17: cannot parse SQL")
+    assert "sqlglot failed on it" in reason
+    assert lineage.incomplete_reason(dashboard_node("8")) is None
+    assert lineage.relations(dashboard_node("8"))  # read as ever (names fold by dialect)
+    plan = plan_sync(shop, manifest, config_from_dict(settings), Path("exp.yml"), [], "test")
+    (skipped,) = [s for s in plan.report.skipped if s.id == "7"]
+    assert skipped.reason == NOT_SETTLED
+    assert "sqlglot failed on it" in skipped.detail
+    assert plan.report.failures  # the run exits 3
+
+
+def test_a_sync_over_sql_sqlglot_crashes_on_keeps_the_entry_and_exits_3(tmp_path: Path) -> None:
+    """End to end from a snapshot: the first sync writes dashboard 7's entry; in the next
+    crawl its query 17 came with SQL on which sqlglot raises RecursionError. The run goes on
+    (exit 3, not 2), keeps that entry as it was, and says why."""
+    settings = tmp_path / "exposure-sync.yml"
+    settings.write_text(yaml.safe_dump(SETTINGS), encoding="utf-8")
+    output = tmp_path / "exposures.yml"
+    broken = tmp_path / "broken.json"
+    shop = crawl("shop_extends_refines")
+    crashing = (FIXTURES / "sql" / "crash" / "redshift__city_without_accents.sql").read_text()
+    save_crawl(replace(shop, generated_sql={**shop.generated_sql, "17": crashing}), broken)
+
+    def sync(snapshot: Path) -> Result:
+        args = ["sync", "--from-snapshot", str(snapshot), "--manifest", str(MANIFEST)]
+        return CliRunner().invoke(cli, [*args, "--config", str(settings), "--output", str(output)])
+
+    first = sync(CRAWLS / "shop_extends_refines.json")
+    assert first.exit_code == 0, first.output
+    before = output.read_text(encoding="utf-8")
+    assert "looker_dashboard_id: '7'" in before
+    second = sync(broken)
+    assert second.exit_code == 3, second.output
+    assert output.read_text(encoding="utf-8") == before
+    assert "sqlglot failed on it (RecursionError" in second.output
+    assert "Traceback" not in second.output

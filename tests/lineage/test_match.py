@@ -74,7 +74,9 @@ def test_versioned_models_map_to_their_version(duckdb: RelationIndex) -> None:
     assert matched(duckdb, "shop", "dbt_anique_marts", "dim_customers_v2") == (
         "model.shop.dim_customers.v2"
     )
-    assert matched(duckdb, None, None, "fversioned_v2_0") == "model.shop.fversioned.v2.0"
+    assert matched(duckdb, None, "dbt_anique_marts", "fversioned_v2_0") == (
+        "model.shop.fversioned.v2.0"
+    )
     assert matched(duckdb, "shop", "dbt_anique_marts", "dim_customers") is None
 
 
@@ -82,7 +84,7 @@ def test_ephemeral_and_disabled_never_match(duckdb: RelationIndex) -> None:
     assert matched(duckdb, "shop", "dbt_anique_marts", "eph_orders") is None
     assert matched(duckdb, "shop", "dbt_anique_marts", "old_orders") is None  # disabled model
     assert matched(duckdb, "shop", "legacy", "spend") is None  # disabled source
-    assert matched(duckdb, None, None, "old_orders") is None
+    assert matched(duckdb, None, "dbt_anique_marts", "old_orders") is None
 
 
 def test_disabled_in_v4_bigquery_never_matches() -> None:
@@ -94,11 +96,6 @@ def test_disabled_in_v4_bigquery_never_matches() -> None:
 def test_same_identifier_in_two_schemas_told_apart(duckdb: RelationIndex) -> None:
     assert matched(duckdb, None, "dbt_anique_marts", "customers") == "model.shop.customers"
     assert matched(duckdb, None, "dbt_anique_raw", "customers") == "seed.shop.raw_customers"
-    assert ambiguous(duckdb, None, None, "customers") == [
-        "model.shop.customers",
-        "seed.shop.raw_customers",
-        "source.shop.seeds_as_source.customers_raw",
-    ]
     assert matched(duckdb, None, "elsewhere", "customers") is None
 
 
@@ -113,13 +110,29 @@ def test_same_schema_and_name_in_two_databases(snowflake: RelationIndex) -> None
     ]
 
 
-def test_missing_parts_match_only_when_unique(duckdb: RelationIndex) -> None:
+def test_a_missing_database_matches_only_when_unique(duckdb: RelationIndex) -> None:
     assert matched(duckdb, None, "dbt_anique_marts", "dim_customers_v1") == (
         "model.shop.dim_customers.v1"
     )
-    assert matched(duckdb, "shop", None, "audit_log") == "model.audit.audit_log"
-    assert matched(duckdb, None, None, "audit_log") == "model.audit.audit_log"
-    assert matched(duckdb, "other_db", None, "audit_log") is None
+    assert matched(duckdb, None, "dbt_anique_marts", "customers") == "model.shop.customers"
+
+
+@pytest.mark.parametrize(
+    ("database", "name"),
+    [
+        (None, "customers"),  # three nodes share that name in different schemas
+        (None, "audit_log"),  # one node has that name: still not matched by name alone
+        ("shop", "audit_log"),
+        (None, "fversioned_v2_0"),
+    ],
+)
+def test_a_relation_without_schema_is_never_matched_by_name(
+    duckdb: RelationIndex, database: str | None, name: str
+) -> None:
+    """Case 11: the resolver qualifies names with the connection's default schema; one that
+    still has none could be any schema's table, so no node is guessed, and it says why."""
+    result = duckdb.lookup(Relation(database, None, name))
+    assert result == MatchResult(None, unqualified=True)
 
 
 def test_the_node_that_builds_a_relation_wins_over_a_source_on_it(duckdb: RelationIndex) -> None:

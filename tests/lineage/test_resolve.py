@@ -17,7 +17,7 @@ from exposure_sync.lineage.resolve import (
     relations_in_generated_sql,
     resolve_sql_table_name,
 )
-from exposure_sync.lineage.sql import SqlParseError
+from exposure_sync.lineage.sql import SqlParseError, UnrenderedTemplateError, relations_in_sql
 from exposure_sync.looker.models import Connection
 
 
@@ -453,23 +453,59 @@ def test_generated_sql(sql: str, expected: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("dialect", "scratch_schema", "table", "dim_users"),
+    ("dialect", "scratch_schema", "table", "built"),
     [
-        ("duckdb", "looker_scratch", "looker_scratch.LR_2UJ8K_d", "greenery.analytics.dim_users"),
-        ("duckdb", "tmp", "tmp.daily_sessions", "greenery.analytics.dim_users"),
-        ("duckdb", None, 'other."LR$AB12C_daily"', "greenery.analytics.dim_users"),
-        ("snowflake", "looker_scratch", 'LOOKER_SCRATCH."LR$2UJ8K_daily"',
-         "GREENERY.ANALYTICS.DIM_USERS"),
+        # Looker's own PDT names in the connection's scratch schema (tmp_db_name)
+        ("duckdb", "looker_scratch", "looker_scratch.LR_2UJ8K_d", True),
+        ("duckdb", "looker_scratch", "looker_scratch.LC_8HX1A_daily", True),
+        ("duckdb", "tmp", 'tmp."LR$AB12C_daily"', True),
+        ("duckdb", "looker_scratch", '"Looker_Scratch".LR_2UJ8K_d', True),
+        ("snowflake", "looker_scratch", 'LOOKER_SCRATCH."LR$2UJ8K_daily"', True),
+        ("snowflake", "LOOKER_SCRATCH", "looker_scratch.lr$2ujwk1700000000_daily", True),
+        ("redshift", "looker_scratch", "looker_scratch.lr$1zc1m1571226896599_orders", True),
+        ("bigquery_standard_sql", "looker_scratch",
+         "`my-project.looker_scratch.LR_1ZC1M1571226896599_orders`", True),
+        ("postgres", "looker_scratch", "looker_scratch.LR_2UJ8K1700000000_daily", True),
+        # a user's table in a schema that happens to be the scratch schema is a table
+        ("duckdb", "looker_scratch", "looker_scratch.daily_sessions", False),
+        ("duckdb", "tmp", "tmp.daily_sessions", False),
+        ("snowflake", "looker_scratch", "LOOKER_SCRATCH.LR_PREDICTIONS", False),
+        ("bigquery_standard_sql", "looker_scratch", "`p.looker_scratch.lr_model_v2`", False),
+        # a PDT-like name outside the scratch schema is a user's table too
+        ("duckdb", "looker_scratch", "other.LR_2UJ8K1700000000_daily", False),
+        ("redshift", "pdt", "looker_scratch.LR_2UJ8K1700000000_daily", False),
+        # scratch schema unknown (Looker did not say): the name alone tells
+        ("duckdb", None, 'other."LR$AB12C_daily"', True),
+        ("duckdb", None, "looker_scratch.anything", False),
+        ("duckdb", None, "other.lr_predictions", False),
     ],
 )  # fmt: skip
-def test_prebuilt_scratch_tables_are_left_out_and_noted(
-    dialect: str, scratch_schema: str | None, table: str, dim_users: str
+def test_only_lookers_pdt_names_in_the_scratch_schema_are_built_pdts(
+    dialect: str, scratch_schema: str | None, table: str, built: bool
 ) -> None:
     sql = f"SELECT 1 FROM {table} AS d JOIN analytics.dim_users AS u ON true"
-    result = relations_in_generated_sql(sql, ctx(dialect), scratch_schema)
-    assert result.relations == {rel(dim_users)}
+    result = relations_in_generated_sql(sql, ctx(dialect, scratch_schema=scratch_schema))
+    everything = relations_in_sql(sql, dialect, "greenery", "analytics")
+    assert result.incomplete is built
+    # a built PDT's table is left out and named; the other table is always read
+    assert len(everything - result.relations) == len(result.notes) == int(built)
+    assert all("persistent derived table" in note for note in result.notes)
+
+
+def test_a_model_looker_built_as_a_pdt_has_unknown_inputs() -> None:
+    """BigQuery ML: a model is no relation, but one Looker built as a PDT hides its training
+    data just as a built table does."""
+    sql = (
+        "SELECT * FROM ml.EVALUATE(MODEL looker_scratch.LR_1AB23_churn_model, "
+        "(SELECT * FROM analytics.test_users))"
+    )
+    result = relations_in_generated_sql(
+        sql, ctx("bigquery_standard_sql", scratch_schema="looker_scratch")
+    )
+    assert result.relations == {rel("greenery.analytics.test_users")}
+    assert result.incomplete
     (note,) = result.notes
-    assert "persistent derived table" in note
+    assert "LR_1AB23_churn_model" in note
 
 
 def test_prebuilt_pdt_from_a_looker_comment_line() -> None:
@@ -491,13 +527,48 @@ def test_generated_sql_that_does_not_parse_raises() -> None:
 
 
 def test_context_from_looker_connection() -> None:
-    connection = Connection("greenery_duckdb", "duckdb", "greenery", "analytics")
+    connection = Connection("greenery_duckdb", "duckdb", "greenery", "analytics", "scratch")
     context = ResolveContext.for_connection(
         connection, Config(constants={"c": "v"}, user_attributes={"a": "b"}), {"v": "t"}
     )
     assert context == ResolveContext(
-        get_dialect("duckdb"), "greenery", "analytics", {"c": "v"}, {"a": "b"}, {"v": "t"}
+        get_dialect("duckdb"),
+        "greenery",
+        "analytics",
+        {"c": "v"},
+        {"a": "b"},
+        {"v": "t"},
+        connection="greenery_duckdb",
+        scratch_schema="scratch",
     )
+
+
+@pytest.mark.parametrize(
+    ("dialect", "schema"),
+    [
+        ("postgres", "public"),
+        ("redshift", "public"),
+        ("duckdb", "main"),
+        ("snowflake", "PUBLIC"),
+        ("mssql", "dbo"),
+        ("databricks", "default"),
+        ("bigquery_standard_sql", None),  # BigQuery has no default dataset
+        ("oracle", None),  # the login's own schema: not known here
+        ("trino", None),
+    ],
+)
+def test_connection_without_schema_reads_the_warehouses_default(
+    dialect: str, schema: str | None
+) -> None:
+    """Case 11: an unqualified name is qualified as the warehouse's search path would."""
+    connection = Connection("wh", dialect, "db")
+    context = ResolveContext.for_connection(connection, Config())
+    assert context.default_schema == schema
+    relation = next(iter(resolve_sql_table_name("orders", context).relations))
+    folded = get_dialect(dialect).fold
+    assert relation == Relation(folded("db"), schema, folded("orders"))
+    configured = Config(connections={"wh": ConnectionDefaults(schema="analytics")})
+    assert ResolveContext.for_connection(connection, configured).default_schema == "analytics"
 
 
 def test_context_configuration_wins_over_looker() -> None:
@@ -573,23 +644,6 @@ def test_too_many_assumptions_fall_back_to_every_branch() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("table", "scratch"),
-    [
-        ("other.LR_2UJ8K1700000000_daily", True),
-        ("other.LC_8HX1A_daily", True),
-        ('other."LR$1ZC1M1571226896599_orders"', True),
-        ("other.lr_predictions", False),
-        ("other.lr_model_v2", False),
-        ("looker_scratch.anything", True),
-    ],
-)
-def test_scratch_table_names(table: str, scratch: bool) -> None:
-    result = relations_in_generated_sql(f"SELECT 1 FROM {table}", ctx())
-    assert (result.relations == frozenset()) is scratch
-    assert bool(result.notes) is scratch
-
-
 # --- constants from a LookML manifest ------------------------------------------------------
 
 MANIFEST = """
@@ -622,3 +676,56 @@ def test_unreadable_lookml_manifest(tmp_path: Path, content: str | None, needle:
     with pytest.raises(BadInputError, match=needle) as err:
         configured_constants(Config(lookml_manifest=str(manifest)))
     assert str(manifest) in str(err.value)
+
+
+# --- hardening: what is left unrendered never becomes a table name ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "text", "left"),
+    [
+        ("bigquery_standard_sql", "`${EXTENDED}`", "${EXTENDED}"),
+        ("bigquery_standard_sql", "${TABLE}", "${TABLE}"),
+        ("bigquery_standard_sql", "`proj.${dataset.name}.orders`", "${dataset.name}"),
+        ("redshift", '"${TABLE}"', "${TABLE}"),
+        ("duckdb", "raw.orders {% endif %}", "{% endif %}"),
+    ],
+)
+def test_sql_table_name_left_unrendered_is_no_table(dialect: str, text: str, left: str) -> None:
+    """Looker renders what we cannot: the view's relations come from its generated SQL."""
+    context = ctx(dialect, view_tables={"orders": "raw.orders"})
+    result = resolve_sql_table_name(text, context)
+    assert result.relations == frozenset()
+    assert result.needs_generated_sql
+    assert any(left.split("}")[0] in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        ("bigquery_standard_sql", "SELECT * FROM ${orders.SQL_TABLE_NAME} AS orders"),
+        ("bigquery_standard_sql", "SELECT * FROM `@{gcp_project}.sales.orders`"),
+        ("snowflake", "SELECT * FROM @{database}.RAW.ORDERS"),
+        ("redshift", "SELECT * FROM {{ _user_attributes['schema'] }}.orders"),
+    ],
+)
+def test_generated_sql_left_unrendered_fails_that_query(dialect: str, sql: str) -> None:
+    with pytest.raises(UnrenderedTemplateError):
+        relations_in_generated_sql(sql, ctx(dialect))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${orders.SQL_TABLE_NAME}_v2",
+        "archive.${orders.SQL_TABLE_NAME}",
+        "x${orders.SQL_TABLE_NAME}",
+    ],
+)
+def test_a_view_reference_inside_a_longer_name_is_left_to_looker(text: str) -> None:
+    result = resolve_sql_table_name(text, ctx("snowflake", view_tables={"orders": "raw.orders"}))
+    assert result.relations == frozenset()
+    assert result.needs_generated_sql
+    assert result.notes == (
+        "${orders.SQL_TABLE_NAME} is part of a longer name; left to Looker's SQL",
+    )

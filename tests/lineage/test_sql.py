@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from exposure_sync.errors import ExposureSyncError
 from exposure_sync.lineage.relation import Relation
-from exposure_sync.lineage.sql import SqlParseError, relations_in_sql
+from exposure_sync.lineage.sql import (
+    SqlParseError,
+    UnrenderedTemplateError,
+    reads_in_sql,
+    relations_in_sql,
+    unrendered_templates,
+)
+
+SQL_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lineage" / "sql"
 
 
 def rel(text: str) -> Relation:
@@ -324,3 +334,187 @@ def test_pdt_builds_by_dialect(
 def test_create_we_cannot_rebuild_is_ignored() -> None:
     sql = "CREATE TABLE x WEIRD SYNTAX HERE; SELECT 1 FROM raw.t"
     assert relations_in_sql(sql, "redshift", "g", "s") == rels("g.raw.t")
+
+
+# --- hardening: one text's failure is that text's, whatever sqlglot raised ------------------
+
+CRASHING = sorted((SQL_FIXTURES / "crash").glob("*.sql"))
+
+
+@pytest.mark.parametrize("path", CRASHING, ids=[p.stem for p in CRASHING])
+def test_sqlglot_crashing_on_a_text_is_that_texts_parse_error(path: Path) -> None:
+    """sqlglot raises AttributeError, IndexError or RecursionError on these (see the README
+    there): each is a SqlParseError naming what happened, one line, never a crash."""
+    dialect = path.stem.split("__")[0]
+    sql = path.read_text(encoding="utf-8")
+    with pytest.raises(SqlParseError) as err:
+        relations_in_sql(sql, dialect, "g", "s")
+    assert "sqlglot failed on it" in str(err.value)
+    assert any(name in str(err.value) for name in ("AttributeError", "IndexError", "Recursion"))
+    assert "\n" not in str(err.value)
+    assert err.value.sql == sql
+    # the next text parses as ever: nothing was left broken
+    assert relations_in_sql("SELECT 1 FROM raw.t", dialect, "g", "s")
+
+
+# --- hardening: unrendered LookML and Liquid never reach the parser as names -----------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "template"),
+    [
+        # BigQuery's parser swallows ${..} after FROM, and reads a backquoted one as a name
+        ("bigquery_standard_sql", "SELECT * FROM ${orders.SQL_TABLE_NAME}",
+         "${orders.SQL_TABLE_NAME}"),
+        ("bigquery_standard_sql", "SELECT * FROM `${orders.SQL_TABLE_NAME}`",
+         "${orders.SQL_TABLE_NAME}"),
+        ("bigquery_standard_sql", "SELECT * FROM `@{project}.ds.orders`", "@{project}"),
+        ("bigquery_standard_sql", "SELECT * FROM `@{project}`.ds.orders AS o", "@{project}"),
+        ("bigquery_standard_sql", "SELECT 1 FROM ds.t WHERE {% condition f %} a {% endcondition %}",
+         "{% condition f %}"),
+        # Snowflake reads @{db} as a stage and keeps nothing
+        ("snowflake", "SELECT * FROM @{db}.raw.orders", "@{db}"),
+        ("snowflake", 'SELECT * FROM "@{DB}".RAW.ORDERS', "@{DB}"),
+        ("snowflake", "SELECT * FROM {{ _user_attributes['schema'] }}.orders",
+         "{{ _user_attributes['schema'] }}"),
+        ("redshift", "SELECT * FROM ${TABLE}", "${TABLE}"),
+        ("redshift", "SELECT * FROM raw.orders WHERE id = {% parameter p %}", "{% parameter p %}"),
+        ("postgres", 'SELECT * FROM "${EXTENDED}"', "${EXTENDED}"),
+        ("duckdb", "SELECT * FROM raw.orders_{{ _user_attributes['env'] }}",
+         "{{ _user_attributes['env'] }}"),
+        ("duckdb", "SELECT * FROM raw.orders {% if x %}", "{% if x %}"),
+        ("duckdb", "SELECT * FROM @{schema", "@{schema"),
+    ],
+)  # fmt: skip
+def test_unrendered_templates_are_refused_before_parsing(
+    dialect: str, sql: str, template: str
+) -> None:
+    with pytest.raises(UnrenderedTemplateError) as err:
+        relations_in_sql(sql, dialect, "g", "s")
+    assert template in err.value.templates
+    assert template in str(err.value)
+    assert isinstance(err.value, SqlParseError)  # callers treat it as that text's failure
+
+
+def test_the_public_blocks_derived_table_as_written_names_each_template() -> None:
+    sql = (SQL_FIXTURES / "unrendered" / "bigquery_standard_sql__jobs_timeline.sql").read_text()
+    assert unrendered_templates(sql, "bigquery_standard_sql") == (
+        "@{REGION}",
+        "@{SCOPE}",
+        "{% date_start date.date_filter %}",
+        "@{MAX_JOB_LOOKBACK}",
+        "{% date_end date.date_filter %}",
+    )
+    with pytest.raises(UnrenderedTemplateError, match=r"@\{REGION\}, @\{SCOPE\}, .* and 2 more"):
+        relations_in_sql(sql, "bigquery_standard_sql", "p", "d")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        # a user's filter value, or a comment: neither is a name, the text is rendered
+        ("bigquery_standard_sql", "SELECT 1 FROM ds.t WHERE name = '{{ not liquid }}'"),
+        ("bigquery_standard_sql", 'SELECT 1 FROM ds.t WHERE name = "${x}"'),
+        ("bigquery_standard_sql", "SELECT 1 FROM ds.t # @{not a constant}"),
+        ("snowflake", "SELECT 1 FROM ds.t WHERE a = '@{x}' -- ${y}\n/* {% z %} */"),
+        ("postgres", "SELECT 1 FROM ds.t WHERE a LIKE '%{%' AND b = '}}'"),
+        ("redshift", "SELECT 1 FROM ds.t WHERE a = 'it''s {{ x }}'"),
+        # a JavaScript UDF's template literal, in a triple-quoted raw string
+        ("bigquery_standard_sql", 'CREATE TEMP FUNCTION f(a STRING) RETURNS STRING LANGUAGE js '
+         'AS r"""return `${a}!`;""";\nSELECT f(x) FROM ds.t'),
+    ],
+)  # fmt: skip
+def test_templates_inside_strings_and_comments_are_text(dialect: str, sql: str) -> None:
+    assert unrendered_templates(sql, dialect) == ()
+    assert relations_in_sql(sql, dialect, "g", "ds") == relations_in_sql(
+        "SELECT 1 FROM ds.t", dialect, "g", "ds"
+    )
+
+
+# --- hardening: BigQuery temporary functions and ML models are not tables -------------------
+
+BQ = "bigquery_standard_sql"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("CREATE TEMP FUNCTION clean(x STRING) AS (LOWER(TRIM(x)));\n"
+         "SELECT clean(name) FROM ds.users", ("p.ds.users",)),
+        ("CREATE TEMPORARY FUNCTION ds.js_len(x STRING) RETURNS INT64 LANGUAGE js AS "
+         "'''return x.length;''';\nSELECT ds.js_len(name) FROM ds.users", ("p.ds.users",)),
+        # a SQL function reading a table: the table counts, the function does not
+        ("CREATE TEMP FUNCTION max_id() AS ((SELECT MAX(id) FROM ds.orders));\n"
+         "SELECT * FROM ds.users WHERE id < max_id()", ("p.ds.orders", "p.ds.users")),
+        ("CREATE TEMP FUNCTION users(x INT64) AS (x); SELECT users(1) FROM ds.users",
+         ("p.ds.users",)),
+        # ML.*: the model is not a table; what it is applied to is
+        ("SELECT * FROM ML.PREDICT(MODEL `p.ml.churn`, (SELECT * FROM ds.users))",
+         ("p.ds.users",)),
+        ("SELECT * FROM ML.PREDICT(MODEL ml.churn, TABLE ds.users)", ("p.ds.users",)),
+        ("SELECT * FROM ml.EVALUATE(MODEL ml.churn, (SELECT * FROM ds.test_users))",
+         ("p.ds.test_users",)),
+        ("SELECT * FROM ML.EVALUATE(MODEL ml.churn)", ()),
+        ("SELECT * FROM ml.ROC_CURVE(\n  MODEL ml.churn,\n  (SELECT * FROM ds.test_users))",
+         ("p.ds.test_users",)),
+        ("SELECT * FROM ml.TRAINING_INFO(MODEL ml.churn)", ()),
+        ("SELECT * FROM ML.WEIGHTS(MODEL ml.churn, STRUCT(true AS standardize))", ()),
+        ("SELECT * FROM ML.CONFUSION_MATRIX(MODEL ml.churn, TABLE ds.test_users, 0.55)",
+         ("p.ds.test_users",)),
+        ("SELECT * FROM ML.DETECT_ANOMALIES(MODEL ml.km, STRUCT(0.02 AS contamination), "
+         "TABLE ds.events)", ("p.ds.events",)),
+        ("SELECT * FROM ML.FORECAST(MODEL ml.sales, STRUCT(30 AS horizon))", ()),
+        ("SELECT u.id, p.predicted_churn FROM ds.users AS u JOIN ML.PREDICT(MODEL ml.churn, "
+         "(SELECT * FROM ds.features)) AS p USING (id)", ("p.ds.users", "p.ds.features")),
+        # a function of one's own that shares an ML name stays a function call
+        ("SELECT evaluate(a, b) FROM ds.t", ("p.ds.t",)),
+        # the PDT Looker builds as a model: its training data counts
+        ("CREATE OR REPLACE MODEL looker_scratch.LR_1AB23_churn OPTIONS(model_type='logistic_reg')"
+         " AS SELECT * FROM ds.train;\n"
+         "SELECT * FROM ML.EVALUATE(MODEL looker_scratch.LR_1AB23_churn, TABLE ds.test_users)",
+         ("p.ds.train", "p.ds.test_users")),
+    ],
+)  # fmt: skip
+def test_bigquery_functions_and_models_are_not_tables(sql: str, expected: tuple[str, ...]) -> None:
+    assert relations_in_sql(sql, BQ, "p", "ds") == rels(*expected)
+
+
+def test_bigquery_ml_models_are_reported_apart() -> None:
+    sql = "SELECT * FROM ML.PREDICT(MODEL `p.ml.churn`, TABLE ds.users)"
+    reads = reads_in_sql(sql, BQ, "p", "ds")
+    assert (reads.tables, reads.models) == (rels("p.ds.users"), rels("p.ml.churn"))
+
+
+# --- a row's own array or SUPER value in FROM is not a table --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        (BQ, "SELECT * FROM ds.sessions AS s, s.hits AS h", ("p.ds.sessions",)),
+        (BQ, "SELECT * FROM ds.sessions AS s LEFT JOIN s.hits AS h",
+         ("p.ds.sessions",)),
+        (BQ, "SELECT s.id, (SELECT COUNT(*) FROM s.hits WHERE hits.isInteraction) "
+         "FROM ds.sessions AS s", ("p.ds.sessions",)),
+        (BQ, "SELECT * FROM ds.sessions JOIN sessions.hits AS h ON true",
+         ("p.ds.sessions",)),
+        ("redshift", "SELECT o.total FROM sales.customers AS c LEFT JOIN c.orders AS o ON true",
+         ("p.sales.customers",)),
+        ("redshift", "SELECT * FROM sales.customers c, c.orders o, o.items i",
+         ("p.sales.customers",)),
+        # a schema that no table of the query is called stays a schema
+        (BQ, "SELECT * FROM ds.sessions AS s JOIN ds.users AS u ON true",
+         ("p.ds.sessions", "p.ds.users")),
+        ("redshift", "SELECT * FROM sales.customers AS c JOIN sales.orders AS o ON true",
+         ("p.sales.customers", "p.sales.orders")),
+        (BQ, "SELECT (SELECT MAX(x) FROM other.t) FROM ds.sessions AS s",
+         ("p.other.t", "p.ds.sessions")),
+        # Postgres has no such paths: `c.orders` there is schema c's table
+        ("postgres", "SELECT * FROM sales.customers AS c JOIN c.orders AS o ON true",
+         ("p.sales.customers", "p.c.orders")),
+    ],
+)  # fmt: skip
+def test_a_rows_array_in_from_is_not_a_table(
+    dialect: str, sql: str, expected: tuple[str, ...]
+) -> None:
+    assert relations_in_sql(sql, dialect, "p", "ds") == rels(*expected)

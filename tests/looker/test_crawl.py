@@ -111,8 +111,9 @@ def test_crawl_reads_each_merge_and_its_source_queries(emulator: EmulatorServer)
 def test_crawl_reads_owners_folders_and_connections(emulator: EmulatorServer) -> None:
     result = run()
     assert result.connections == {
-        "shop_duckdb": Connection("shop_duckdb", "duckdb", "shop", "analytics"),
-        "warehouse": Connection("warehouse", "snowflake", "WH", "PUBLIC"),
+        # tmp_db_name: where Looker builds PDTs (the emulator's default)
+        "shop_duckdb": Connection("shop_duckdb", "duckdb", "shop", "analytics", "looker_scratch"),
+        "warehouse": Connection("warehouse", "snowflake", "WH", "PUBLIC", "looker_scratch"),
     }
     assert result.users["2"] == User("2", "Grace Hopper", "grace@shop.example", True)
     assert sorted(result.users) == ["1", "2", "3"]
