@@ -137,8 +137,7 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     for key, value in raw.items():
         if key not in known:
             raise BadInputError(
-                f"{source}: unknown key '{key}'; "
-                "see docs/configuration.md for the keys"
+                f"{source}: unknown key '{key}'; see docs/configuration.md for the keys"
             )
         if value is None:  # `key: null` (or an empty key) means the default
             continue
