@@ -112,7 +112,8 @@ def _headline(result: Impact) -> str:
     if not result.causes:
         return f"No {what} nodes: no dashboards touched."
     if not result.exposures:
-        return f"{nodes} {what}; no exposure downstream of them."
+        them = "it" if len(result.causes) == 1 else "them"
+        return f"{nodes} {what}; no exposure downstream of {them}."
     return f"{nodes} {what}; {_count(len(result.exposures), 'exposure')} downstream."
 
 
