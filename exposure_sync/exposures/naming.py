@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anyascii import anyascii
+
 from exposure_sync.errors import BadInputError
 from exposure_sync.exposures.entry import ExposureEntry
 from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
@@ -50,6 +52,10 @@ _TRANSLITERATE = str.maketrans(
         "ı": "i",
     }
 )
+# Chinese characters (also Japanese kanji), written without spaces between words: anyascii
+# spells each as a syllable ("销售" -> "XiaoShou"), which becomes a word of the name. Korean
+# separates its words with spaces already: its syllables stay together ("hangugeo").
+_SYLLABLES = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")
 _APOSTROPHES = re.compile(r"['’`]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -70,11 +76,25 @@ class NameSource:
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by `_`: "Über Straße 🚀" -> "uber_strasse"."""
-    text = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    """Lower-case ASCII words joined by `_`: "Über Straße 🚀" -> "uber_strasse",
+    "Продажи" -> "prodazhi", "销售" -> "xiao_shou"."""
+    text = "".join(map(_ascii, text.translate(_TRANSLITERATE))).lower()
     text = _APOSTROPHES.sub("", text)  # "Devil's Ivy" -> "devils_ivy", not "devil_s_ivy"
     return _NON_WORD.sub("_", text).strip("_")
+
+
+def _ascii(char: str) -> str:
+    """One character in ASCII: accents dropped (é -> e, as NFKD gives it), letters and digits
+    of other scripts transliterated (anyascii), anything else (emoji, symbols) dropped."""
+    if char.isascii():
+        return char
+    plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+    if plain or unicodedata.category(char)[0] not in "LN":
+        return plain
+    latin = anyascii(char)
+    if unicodedata.name(char, "").startswith(_SYLLABLES):
+        return f" {latin} "
+    return latin
 
 
 def validate_template(template: str) -> None:
@@ -120,11 +140,25 @@ def base_name(source: NameSource, template: str = DEFAULT_TEMPLATE) -> str:
         field: slugify(getattr(source, field))[:_MAX_FIELD_LENGTH].strip("_")
         for field in TEMPLATE_FIELDS
     }
+    if _id_repeats_title(source, template, values["title"]):
+        # "Funnel overview" (greenery::funnel_overview) -> funnel_overview_greenery: the
+        # model keeps it apart from other models' dashboards, the title says the rest
+        model = slugify(source.id.split("::", 1)[0])[:_MAX_FIELD_LENGTH].strip("_")
+        values["id"] = "" if "{model}" in template else model
     # slugify again: it also cleans the template's own text and joins around empty fields
     name = slugify(template.format(**values))
     if not name or not name[0].isalpha():
         name = f"{source.kind}_{name}".rstrip("_")
     return name
+
+
+def _id_repeats_title(source: NameSource, template: str, title: str) -> bool:
+    """A LookML dashboard's id (model::name) whose name is its title, in a template that
+    shows both."""
+    if source.kind != "dashboard" or "::" not in source.id or "{title}" not in template:
+        return False
+    dashboard = source.id.split("::", 1)[1]
+    return bool(title) and slugify(dashboard)[:_MAX_FIELD_LENGTH].strip("_") == title
 
 
 def previous_names(entries: Iterable[ExposureEntry | Mapping[str, Any]]) -> dict[Key, str]:
