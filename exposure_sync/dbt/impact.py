@@ -108,24 +108,58 @@ def modified_nodes(manifest: Manifest, state: Manifest, where: Path) -> list[Cau
             f"--state {where}: a manifest of the project '{state.project_name}', not "
             f"'{manifest.project_name}'; pass a manifest of the same project (e.g. production's)"
         )
+    macros = _ChangedMacros(manifest, state)
     causes = []
     for node in manifest.graph.values():
         if node.resource_type == "exposure":
             continue
-        change = _change(node, state.graph.get(node.unique_id))
+        change = _change(node, state.graph.get(node.unique_id), macros)
         if change:
             causes.append(_cause(node, *change))
     return _sorted(causes)
 
 
-def _change(node: GraphNode, before: GraphNode | None) -> tuple[str, str] | None:
+def _change(
+    node: GraphNode, before: GraphNode | None, macros: _ChangedMacros
+) -> tuple[str, str] | None:
     if before is None:
         return "new", "not in the state manifest"
     if node.checksum != before.checksum:
         return "modified", "body changed"
     if node.unrendered_config != before.unrendered_config:
         return "modified", "configuration changed"
+    changed = macros.reached_from(node.macros)
+    if changed:
+        return "modified", f"macro changed: {changed}"
     return None
+
+
+class _ChangedMacros:
+    """state:modified.macros: a node calling a macro (directly or through other macros) whose
+    SQL changed or that is new."""
+
+    def __init__(self, manifest: Manifest, state: Manifest) -> None:
+        self._macros = manifest.macros
+        self._changed = {
+            uid
+            for uid, macro in manifest.macros.items()
+            if uid not in state.macros or state.macros[uid].digest != macro.digest
+        }
+        self._memo: dict[str, str | None] = {}
+
+    def reached_from(self, macros: Iterable[str]) -> str | None:
+        """The first changed macro `macros` call, by unique id; None when none changed."""
+        return next(filter(None, map(self._reached, macros)), None)
+
+    def _reached(self, uid: str) -> str | None:
+        if uid not in self._memo:
+            self._memo[uid] = None  # a macro calling itself back ends here
+            macro = self._macros.get(uid)
+            found = uid if uid in self._changed else None
+            if found is None and macro is not None:
+                found = self.reached_from(macro.depends_on)
+            self._memo[uid] = found
+        return self._memo[uid]
 
 
 def _cause(node: GraphNode, status: str, message: str | None = None) -> Cause:

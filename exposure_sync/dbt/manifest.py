@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from exposure_sync.dbt.models import DbtNode, GraphNode, Manifest, ManifestExposure
+from exposure_sync.dbt.models import DbtNode, GraphNode, Macro, Manifest, ManifestExposure
 from exposure_sync.errors import BadInputError
 
 MIN_SCHEMA_VERSION = 4  # dbt 1.0
@@ -132,6 +132,7 @@ def _manifest(raw: dict[str, Any], path: Path, version: int) -> Manifest:
         nodes=live + switched_off,
         exposures=[_exposure(entry, f"exposures[{uid!r}]") for uid, entry in exposures.items()],
         graph=_graph(raw),
+        macros=_macros(_section(raw, "macros")),
     )
 
 
@@ -233,22 +234,43 @@ def _graph(raw: dict[str, Any]) -> dict[str, GraphNode]:
 
 
 def _graph_node(entry: dict[str, Any], where: str) -> GraphNode:
-    depends_on = entry.get("depends_on") or {}
-    _require_object(depends_on, f"{where}.depends_on")
-    parents = depends_on.get("nodes") or []
-    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise _ShapeError(f"{where}.depends_on.nodes (expected a list of strings)")
+    parents = _depends_on(entry, "nodes", where)
     config = entry.get("unrendered_config") or {}
     _require_object(config, f"{where}.unrendered_config")
     return GraphNode(
         unique_id=_str(entry, "unique_id", where),
         resource_type=_str(entry, "resource_type", where),
         name=_str(entry, "name", where),
-        depends_on=tuple(dict.fromkeys(parents)),
+        depends_on=parents,
+        macros=_depends_on(entry, "macros", where),
         attached_node=_optional_str(entry, "attached_node", where),
         checksum=_checksum(entry.get("checksum"), f"{where}.checksum"),
         unrendered_config=config,
     )
+
+
+def _macros(macros: dict[str, Any]) -> dict[str, Macro]:
+    found = {}
+    for uid, entry in macros.items():
+        where = f"macros[{uid!r}]"
+        _require_object(entry, where)
+        sql = _optional_str(entry, "macro_sql", where) or ""
+        found[uid] = Macro(
+            unique_id=uid,
+            digest=hashlib.sha256(sql.encode()).hexdigest(),
+            depends_on=_depends_on(entry, "macros", where),
+        )
+    return found
+
+
+def _depends_on(entry: dict[str, Any], kind: str, where: str) -> tuple[str, ...]:
+    """`depends_on.nodes` or `depends_on.macros`: unique ids, each once, in dbt's order."""
+    depends_on = entry.get("depends_on") or {}
+    _require_object(depends_on, f"{where}.depends_on")
+    found = depends_on.get(kind) or []
+    if not isinstance(found, list) or not all(isinstance(uid, str) for uid in found):
+        raise _ShapeError(f"{where}.depends_on.{kind} (expected a list of strings)")
+    return tuple(dict.fromkeys(found))
 
 
 def _checksum(value: Any, where: str) -> str | None:

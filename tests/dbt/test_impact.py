@@ -184,9 +184,10 @@ def test_a_relationships_test_stands_for_the_model_it_is_defined_on(
 
 @pytest.fixture(scope="module")
 def changed_greenery(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The manifest of a copy of greenery with three changes, parsed by real dbt against
+    """The manifest of a copy of greenery with four changes, parsed by real dbt against
     another schema (as a developer's target): fact_sessions_funnel's SQL, dim_products'
-    materialization (config only), and a new model nothing reads yet."""
+    materialization (config only), the macro int_session_events and fact_sessions_funnel call,
+    and a new model nothing reads yet."""
     workdir = tmp_path_factory.mktemp("changed_greenery")
     project = workdir / "greenery"
     shutil.copytree(GREENERY, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb"))
@@ -203,6 +204,16 @@ def changed_greenery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     core.write_text(
         text.replace(
             "  - name: dim_products\n", "  - name: dim_products\n    config: {materialized: view}\n"
+        ),
+        encoding="utf-8",
+    )
+    macro = project / "macros" / "event_types.sql"
+    text = macro.read_text(encoding="utf-8")
+    assert "{% macro event_type_columns() %}\n" in text
+    macro.write_text(
+        text.replace(
+            "{% macro event_type_columns() %}\n",
+            "{% macro event_type_columns() %}\n    {# the funnel's steps, in order #}\n",
         ),
         encoding="utf-8",
     )
@@ -229,6 +240,7 @@ def test_state_finds_body_config_and_new_nodes(
     assert causes == {
         "fact_sessions_funnel": ("modified", "body changed"),
         "dim_products": ("modified", "configuration changed"),
+        "int_session_events": ("modified", "macro changed: macro.greenery.event_type_columns"),
         "fact_product_views_daily": ("new", "not in the state manifest"),
     }
 
