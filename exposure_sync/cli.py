@@ -220,7 +220,7 @@ def demo(project_dir: Path) -> int:
     return run_demo(project_dir)
 
 
-@cli.command(context_settings={"ignore_unknown_options": False})
+@cli.command()
 @click.option(
     "--manifest",
     "manifest_path",

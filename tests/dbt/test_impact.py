@@ -404,3 +404,28 @@ def test_exactly_one_source_of_nodes(greenery_manifest: Path, args: tuple[str, .
 def test_missing_manifest(tmp_path: Path) -> None:
     missing = tmp_path / "manifest.json"
     bad(run_impact("--manifest", str(missing), "--select", "x"), str(missing))
+
+
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda raw: raw.update(results={}), "'results' is not a list"),
+        (lambda raw: raw["results"][3].pop("unique_id"), "results[3] has no unique_id"),
+        (lambda raw: raw["results"][3].update(status=None), "has no status"),
+        (lambda raw: raw.pop("metadata"), "not a dbt run_results.json"),
+        (lambda raw: raw["results"].__setitem__(0, "model.x"), "results[0] is not an object"),
+    ],
+    ids=["results-object", "no-unique-id", "no-status", "no-metadata", "string-result"],
+)
+def test_run_results_of_the_wrong_shape(
+    greenery_manifest: Path, tmp_path: Path, edit, fragment: str
+) -> None:
+    raw = json.loads(FAILED_BUILD.read_text(encoding="utf-8"))
+    edit(raw)
+    broken = tmp_path / "run_results.json"
+    broken.write_text(json.dumps(raw), encoding="utf-8")
+    bad(
+        run_impact("--manifest", str(greenery_manifest), "--run-results", str(broken)),
+        str(broken),
+        fragment,
+    )
