@@ -82,13 +82,15 @@ def failed_nodes(manifest: Manifest, results: Sequence[NodeResult], where: Path)
 
 
 def selected_nodes(manifest: Manifest, names: Iterable[str]) -> list[Cause]:
-    """The nodes named by unique id or by name (every node of that name: all versions)."""
-    by_name: dict[str, list[GraphNode]] = {}
+    """The nodes named by unique id, by name (every node of that name: all versions of a
+    model), or as `dbt ls --output name` prints them (`source_name.table`, `model.v2`)."""
+    index: dict[str, list[GraphNode]] = {}
     for node in manifest.graph.values():
-        by_name.setdefault(node.name, []).append(node)
+        for name in {node.name, _search_name(node)}:
+            index.setdefault(name, []).append(node)
     causes: dict[str, Cause] = {}
     for name in names:
-        found = [manifest.graph[name]] if name in manifest.graph else by_name.get(name, [])
+        found = [manifest.graph[name]] if name in manifest.graph else index.get(name, [])
         if not found:
             raise BadInputError(
                 f"--select {name}: no node of that name or unique id in the manifest; "
@@ -96,6 +98,14 @@ def selected_nodes(manifest: Manifest, names: Iterable[str]) -> list[Cause]:
             )
         causes.update((node.unique_id, _cause(node, "selected")) for node in found)
     return _sorted(causes.values())
+
+
+def _search_name(node: GraphNode) -> str:
+    """dbt's search name: what follows the package in the unique id of a source
+    (`source.pkg.src.table` -> `src.table`) or a versioned model (`name.v2`); else the name."""
+    if node.resource_type in ("source", "model"):
+        return node.unique_id.split(".", 2)[-1]
+    return node.name
 
 
 def modified_nodes(manifest: Manifest, state: Manifest, where: Path) -> list[Cause]:

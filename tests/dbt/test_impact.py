@@ -156,6 +156,16 @@ def test_select_a_source_reaches_every_model_built_on_it(greenery_manifest: Path
     names = {t.exposure.name for t in impact(manifest, "select", causes).exposures}
     # promos -> stg_greenery__promos -> fact_orders -> fact_user_orders
     assert names == reading("stg_greenery__promos", "fact_orders", "fact_user_orders")
+    # as `dbt ls --output name` prints it
+    assert selected_nodes(manifest, ["greenery.promos"]) == causes
+
+
+def test_select_versions_of_a_model() -> None:
+    manifest = load_manifest(FIXTURES / "manifests" / "v12_duckdb_edge_cases.json")
+    every = [c.unique_id for c in selected_nodes(manifest, ["dim_customers"])]
+    assert every == ["model.shop.dim_customers.v1", "model.shop.dim_customers.v2"]
+    pinned = selected_nodes(manifest, ["dim_customers.v2"])
+    assert [c.unique_id for c in pinned] == ["model.shop.dim_customers.v2"]
 
 
 def test_select_a_node_without_exposures_downstream_exits_0(greenery_manifest: Path) -> None:
