@@ -25,6 +25,9 @@ from exposure_sync.dbt.run_results import load_run_results
 from exposure_sync.errors import EXIT_CHANGES, EXIT_OK, BadInputError
 
 FORMATS = ("text", "markdown", "json")
+# GitHub refuses comments over 65,536 characters: a table row is up to ~300, so a comment
+# lists this many dashboards and nodes, then says how many more there are
+MARKDOWN_ROWS = 150
 _WHAT = {"run_results": "failed", "select": "selected", "state": "changed"}
 
 
@@ -55,11 +58,11 @@ def run_impact(
     return render(result, output_format), EXIT_CHANGES if result.exposures else EXIT_OK
 
 
-def render(result: Impact, output_format: str) -> str:
+def render(result: Impact, output_format: str, markdown_rows: int = MARKDOWN_ROWS) -> str:
     if output_format == "json":
         return json.dumps(as_json(result), indent=2, sort_keys=True)
     if output_format == "markdown":
-        return _markdown(result)
+        return _markdown(result, markdown_rows)
     return _text(result)
 
 
@@ -144,17 +147,25 @@ def _describe(cause: Cause) -> str:
 # -- markdown -------------------------------------------------------------------------------
 
 
-def _markdown(result: Impact) -> str:
+def _markdown(result: Impact, rows: int) -> str:
     lines = [f"**exposure-sync impact**: {_headline(result)}"]
     if result.exposures:
         lines += ["", "| Dashboard | Owner | Because of |", "| --- | --- | --- |"]
-        for touched in result.exposures:
-            lines.append(_markdown_row(touched))
+        lines.extend(_markdown_row(touched) for touched in result.exposures[:rows])
+        lines.extend(_more(len(result.exposures), rows, "exposure"))
     if result.causes:
         lines += ["", "<details><summary>Nodes</summary>", ""]
-        lines.extend(f"- {_cell(_describe(cause))}" for cause in result.causes)
+        lines.extend(f"- {_cell(_describe(cause))}" for cause in result.causes[:rows])
+        lines.extend(_more(len(result.causes), rows, "node"))
         lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _more(total: int, shown: int, noun: str) -> list[str]:
+    if total <= shown:
+        return []
+    more = _count(total - shown, noun).replace(" ", " more ", 1)
+    return ["", f"… and {more} (`--format text` or `json` lists them all)."]
 
 
 def _markdown_row(touched: TouchedExposure) -> str:

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 
 from exposure_sync.cli import cli
 from exposure_sync.dbt.impact import failed_nodes, impact, modified_nodes, selected_nodes
+from exposure_sync.dbt.impact_report import render
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.dbt.run_results import load_run_results
 from tests.conftest import DBT, GREENERY
@@ -120,6 +121,34 @@ def test_skipped_model_alone_touches_its_dashboards(
     )
     assert result.exit_code == 1
     assert set(touched(result)) == reading("dim_users", "fact_user_orders")
+
+
+def test_a_warning_counts(greenery_manifest: Path, tmp_path: Path) -> None:
+    # what dbt writes for a failing test configured with severity: warn
+    raw = json.loads(FAILED_BUILD.read_text(encoding="utf-8"))
+    for entry in raw["results"]:
+        if entry["status"] == "fail":
+            entry["status"] = "warn"
+        elif entry["status"] in ("error", "skipped"):
+            entry["status"] = "success"
+    warned = tmp_path / "run_results.json"
+    warned.write_text(json.dumps(raw), encoding="utf-8")
+    result = run_impact(
+        "--manifest", str(greenery_manifest), "--run-results", str(warned), "--format", "json"
+    )
+    assert result.exit_code == 1
+    assert [(n["name"], n["status"]) for n in json.loads(result.stdout)["nodes"]] == [
+        ("assert_funnel_narrows", "warn")
+    ]
+    assert set(touched(result)) == reading("fact_sessions_funnel")
+
+
+def test_a_unit_test_stands_for_the_model_it_tests() -> None:
+    manifest = load_manifest(JAFFLE_V12)
+    unit = "unit_test.jaffle_shop.stg_locations.test_does_location_opened_at_trunc_to_date"
+    assert [c.tests for c in selected_nodes(manifest, [unit])] == [
+        ("model.jaffle_shop.stg_locations",)
+    ]
 
 
 def test_a_run_without_failures_touches_nothing(greenery_manifest: Path, tmp_path: Path) -> None:
@@ -310,6 +339,18 @@ def test_markdown_format_is_a_table_for_a_pull_request(greenery_manifest: Path) 
     assert row in lines
     rows = [line for line in lines if line.startswith("| [")]
     assert len(rows) == len(reading("fact_sessions_funnel"))
+
+
+def test_markdown_stays_within_a_comment(greenery_manifest: Path) -> None:
+    manifest = load_manifest(greenery_manifest)
+    causes = failed_nodes(manifest, load_run_results(FAILED_BUILD), FAILED_BUILD)
+    result = impact(manifest, "run_results", causes)
+    lines = render(result, "markdown", markdown_rows=3).splitlines()
+    assert len([line for line in lines if line.startswith("| [")]) == 3
+    more = len(result.exposures) - 3
+    assert f"… and {more} more exposures (`--format text` or `json` lists them all)." in lines
+    assert "… and 1 more node (`--format text` or `json` lists them all)." in lines
+    assert "more" not in render(result, "markdown")
 
 
 def test_json_is_deterministic(greenery_manifest: Path) -> None:
