@@ -140,11 +140,9 @@ def base_name(source: NameSource, template: str = DEFAULT_TEMPLATE) -> str:
         field: slugify(getattr(source, field))[:_MAX_FIELD_LENGTH].strip("_")
         for field in TEMPLATE_FIELDS
     }
-    if _id_repeats_title(source, template, values["title"]):
-        # "Funnel overview" (greenery::funnel_overview) -> funnel_overview_greenery: the
-        # model keeps it apart from other models' dashboards, the title says the rest
-        model = slugify(source.id.split("::", 1)[0])[:_MAX_FIELD_LENGTH].strip("_")
-        values["id"] = "" if "{model}" in template else model
+    lookml_id = _lookml_id_without_title(source, template)
+    if lookml_id is not None:
+        values["id"] = lookml_id
     # slugify again: it also cleans the template's own text and joins around empty fields
     name = slugify(template.format(**values))
     if not name or not name[0].isalpha():
@@ -152,13 +150,20 @@ def base_name(source: NameSource, template: str = DEFAULT_TEMPLATE) -> str:
     return name
 
 
-def _id_repeats_title(source: NameSource, template: str, title: str) -> bool:
-    """A LookML dashboard's id (model::name) whose name is its title, in a template that
-    shows both."""
+def _lookml_id_without_title(source: NameSource, template: str) -> str | None:
+    """A LookML dashboard's id (model::name) without the title its name starts with, for a
+    template that shows both: "Funnel overview" (greenery::funnel_overview) is
+    funnel_overview_greenery, not funnel_overview_greenery_funnel_overview. The model (unless
+    the template has it) and the rest of the name keep it apart from other dashboards."""
     if source.kind != "dashboard" or "::" not in source.id or "{title}" not in template:
-        return False
-    dashboard = source.id.split("::", 1)[1]
-    return bool(title) and slugify(dashboard)[:_MAX_FIELD_LENGTH].strip("_") == title
+        return None
+    model, dashboard = (slugify(part) for part in source.id.split("::", 1))
+    title = slugify(source.title)
+    if not title or not (dashboard == title or dashboard.startswith(f"{title}_")):
+        return None
+    rest = dashboard[len(title) :].strip("_")
+    kept = [rest] if "{model}" in template else [model, rest]
+    return "_".join(part for part in kept if part)[:_MAX_FIELD_LENGTH].strip("_")
 
 
 def previous_names(entries: Iterable[ExposureEntry | Mapping[str, Any]]) -> dict[Key, str]:

@@ -163,6 +163,9 @@ def test_lookml_name_keeps_the_model_when_the_title_is_not_the_name():
     assert base_name(src, "{model}_{title}_{id}") == "greenery_funnel_overview"
     # a template without the title keeps the whole id: it is what tells dashboards apart
     assert base_name(src, "{folder}_{id}") == "lookml_dashboards_greenery_funnel_overview"
+    # a name that starts with the title keeps what follows it
+    v2 = dashboard("greenery::funnel_overview_v2", "Funnel overview", folder_id="lookml")
+    assert base_name(dashboard_source(v2, FOLDERS)) == "funnel_overview_greenery_v2"
     # a user-defined dashboard's id is never dropped, even when it spells its title
     assert base_name(source("2024", "2024")) == "dashboard_2024_2024"
 
