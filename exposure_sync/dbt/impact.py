@@ -110,9 +110,9 @@ def _search_name(node: GraphNode) -> str:
 
 def modified_nodes(manifest: Manifest, state: Manifest, where: Path) -> list[Cause]:
     """The nodes new in `manifest` or changed since `state`, as dbt's `state:modified` sees
-    their body (file checksum) and their configuration as written (unrendered config, which
-    also holds database, schema and alias). Exposures are what is touched, never causes.
-    `where`: the state manifest's file, for errors."""
+    their body (file checksum), their configuration as written (unrendered config, which also
+    holds database, schema and alias) and the macros they call. Exposures are what is
+    touched, never causes. `where`: the state manifest's file, for errors."""
     if state.project_name != manifest.project_name:
         raise BadInputError(
             f"--state {where}: a manifest of the project '{state.project_name}', not "
