@@ -220,6 +220,56 @@ def demo(project_dir: Path) -> int:
     return run_demo(project_dir)
 
 
+@cli.command()
+@click.option(
+    "--manifest",
+    "manifest_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="dbt target/manifest.json of the project (with its exposures).",
+)
+@click.option(
+    "--run-results",
+    "run_results_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="dbt target/run_results.json: nodes that errored, failed, warned or were skipped.",
+)
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    help="Node names or unique ids (space-separated, or repeat the option).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Another manifest (e.g. production's): nodes new or changed since, as state:modified.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text, markdown (a pull-request comment) or json.",
+)
+@click.argument("more_names", nargs=-1, metavar="[NAME]...")
+@_friendly_errors
+def impact(more_names: tuple[str, ...], select: tuple[str, ...], **options: Any) -> int:
+    """Dashboards (and owners) downstream of failed, selected or changed dbt nodes.
+
+    Exit 0 when none is touched, 1 when some are."""
+    from exposure_sync.dbt.impact_report import run_impact
+
+    if more_names and not select:
+        raise click.UsageError(f"unexpected argument '{more_names[0]}'; names go after --select")
+    names = [name for value in (*select, *more_names) for name in value.split()]
+    report, code = run_impact(select=names, **options)
+    click.echo(report)
+    return code
+
+
 def _register_emulator() -> None:
     from exposure_sync.looker.emulator.command import emulator
 

@@ -1,7 +1,8 @@
 """Read a dbt manifest.json (schema v4 to v12) into a `Manifest`.
 
-Only what lineage and exposures need is kept: models, snapshots, seeds, sources (enabled and
-disabled) and exposures. Every failure is a one-line `BadInputError` naming the file.
+Only what lineage, exposures and `impact` need is kept: models, snapshots, seeds, sources
+(enabled and disabled), exposures, and the DAG (every enabled node's dependencies and
+checksum). Every failure is a one-line `BadInputError` naming the file.
 """
 
 from __future__ import annotations
@@ -13,13 +14,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from exposure_sync.dbt.models import DbtNode, Manifest, ManifestExposure
+from exposure_sync.dbt.models import DbtNode, GraphNode, Macro, Manifest, ManifestExposure
 from exposure_sync.errors import BadInputError
 
 MIN_SCHEMA_VERSION = 4  # dbt 1.0
 MAX_SCHEMA_VERSION = 12  # dbt 1.8 to 1.11
 
 _RELATION_TYPES = frozenset({"model", "snapshot", "seed"})
+# every section of the manifest that holds nodes of the DAG (the later ones from dbt 1.3 on)
+_GRAPH_SECTIONS = (
+    "nodes",
+    "sources",
+    "exposures",
+    "metrics",
+    "semantic_models",
+    "saved_queries",
+    "unit_tests",
+)
 _SCHEMA_URL = re.compile(r"/dbt/([A-Za-z_-]+)/v(\d+)\.json$")
 
 
@@ -120,6 +131,8 @@ def _manifest(raw: dict[str, Any], path: Path, version: int) -> Manifest:
         schema_version=version,
         nodes=live + switched_off,
         exposures=[_exposure(entry, f"exposures[{uid!r}]") for uid, entry in exposures.items()],
+        graph=_graph(raw),
+        macros=_macros(_section(raw, "macros")),
     )
 
 
@@ -189,6 +202,8 @@ def _exposure(entry: Any, where: str) -> ManifestExposure:
     _require_object(meta, f"{where}.meta")
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise _ShapeError(f"{where}.tags (expected a list of strings)")
+    owner = entry.get("owner") or {}
+    _require_object(owner, f"{where}.owner")
     return ManifestExposure(
         unique_id=_str(entry, "unique_id", where),
         name=_str(entry, "name", where),
@@ -197,7 +212,75 @@ def _exposure(entry: Any, where: str) -> ManifestExposure:
         url=_optional_str(entry, "url", where),
         meta=meta,
         tags=tuple(tags),
+        label=_optional_str(entry, "label", where),
+        owner_name=_optional_str(owner, "name", f"{where}.owner"),
+        owner_email=_optional_str(owner, "email", f"{where}.owner"),
     )
+
+
+def _graph(raw: dict[str, Any]) -> dict[str, GraphNode]:
+    """Every enabled node by unique id, with the nodes it depends on.
+
+    Built from each node's `depends_on.nodes` rather than `parent_map`, which a manifest may
+    lack (dbt writes it only after building the graph) and which holds no checksums.
+    """
+    graph: dict[str, GraphNode] = {}
+    for section in _GRAPH_SECTIONS:
+        for uid, entry in _section(raw, section).items():
+            where = f"{section}[{uid!r}]"
+            _require_object(entry, where)
+            graph[uid] = _graph_node(entry, where)
+    return graph
+
+
+def _graph_node(entry: dict[str, Any], where: str) -> GraphNode:
+    parents = _depends_on(entry, "nodes", where)
+    config = entry.get("unrendered_config") or {}
+    _require_object(config, f"{where}.unrendered_config")
+    return GraphNode(
+        unique_id=_str(entry, "unique_id", where),
+        resource_type=_str(entry, "resource_type", where),
+        name=_str(entry, "name", where),
+        depends_on=parents,
+        macros=_depends_on(entry, "macros", where),
+        attached_node=_optional_str(entry, "attached_node", where),
+        checksum=_checksum(entry.get("checksum"), f"{where}.checksum"),
+        unrendered_config=config,
+    )
+
+
+def _macros(macros: dict[str, Any]) -> dict[str, Macro]:
+    found = {}
+    for uid, entry in macros.items():
+        where = f"macros[{uid!r}]"
+        _require_object(entry, where)
+        sql = _optional_str(entry, "macro_sql", where) or ""
+        found[uid] = Macro(
+            unique_id=uid,
+            digest=hashlib.sha256(sql.encode()).hexdigest(),
+            depends_on=_depends_on(entry, "macros", where),
+        )
+    return found
+
+
+def _depends_on(entry: dict[str, Any], kind: str, where: str) -> tuple[str, ...]:
+    """`depends_on.nodes` or `depends_on.macros`: unique ids, each once, in dbt's order."""
+    depends_on = entry.get("depends_on") or {}
+    _require_object(depends_on, f"{where}.depends_on")
+    found = depends_on.get(kind) or []
+    if not isinstance(found, list) or not all(isinstance(uid, str) for uid in found):
+        raise _ShapeError(f"{where}.depends_on.{kind} (expected a list of strings)")
+    return tuple(dict.fromkeys(found))
+
+
+def _checksum(value: Any, where: str) -> str | None:
+    """Nodes write {"name": "sha256", "checksum": "..."} ({"name": "none", "checksum": ""} without
+    a file of their own); unit tests write the digest alone."""
+    if isinstance(value, dict):
+        return _optional_str(value, "checksum", where)
+    if value is not None and not isinstance(value, str):
+        raise _ShapeError(f"{where} (expected an object or a string)")
+    return value or None
 
 
 def _version(value: Any, where: str) -> str | None:

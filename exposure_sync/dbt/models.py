@@ -35,6 +35,39 @@ class ManifestExposure:
     url: str | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
     tags: tuple[str, ...] = ()
+    label: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One enabled node of dbt's DAG, of any resource type (models, tests, unit tests, seeds,
+    snapshots, sources, analyses, metrics, semantic models, saved queries, exposures): what
+    `impact` walks. `depends_on`: the unique ids it reads (a test: the nodes it tests)."""
+
+    unique_id: str
+    resource_type: str
+    name: str
+    depends_on: tuple[str, ...] = ()
+    # a generic test's model (dbt 1.5+): a relationships test also depends on the model it
+    # points to, but its failure shows in the model it is defined on
+    attached_node: str | None = None
+    macros: tuple[str, ...] = ()  # unique ids of the macros it calls
+    # dbt's file checksum (models, seeds, snapshots, tests, analyses); None for the others
+    checksum: str | None = None
+    # the config as written, before rendering: what dbt's state:modified compares, so a
+    # production manifest and a development one differ only where the project does
+    unrendered_config: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Macro:
+    """A macro, as much as dbt's state:modified.macros compares."""
+
+    unique_id: str
+    digest: str  # sha256 of macro_sql
+    depends_on: tuple[str, ...] = ()  # the macros it calls
 
 
 @dataclass
@@ -46,3 +79,6 @@ class Manifest:
     # say why a relation did not match: filter on `enabled` before treating them as live
     nodes: list[DbtNode] = field(default_factory=list)
     exposures: list[ManifestExposure] = field(default_factory=list)
+    # unique id -> node, every enabled node of the DAG (for `impact`)
+    graph: dict[str, GraphNode] = field(default_factory=dict)
+    macros: dict[str, Macro] = field(default_factory=dict)

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anyascii import anyascii
+
 from exposure_sync.errors import BadInputError
 from exposure_sync.exposures.entry import ExposureEntry
 from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
@@ -50,6 +52,10 @@ _TRANSLITERATE = str.maketrans(
         "ı": "i",
     }
 )
+# Chinese characters (also Japanese kanji), written without spaces between words: anyascii
+# spells each as a syllable ("销售" -> "XiaoShou"), which becomes a word of the name. Korean
+# separates its words with spaces already: its syllables stay together ("hangugeo").
+_SYLLABLES = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")
 _APOSTROPHES = re.compile(r"['’`]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -70,11 +76,25 @@ class NameSource:
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by `_`: "Über Straße 🚀" -> "uber_strasse"."""
-    text = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    """Lower-case ASCII words joined by `_`: "Über Straße 🚀" -> "uber_strasse",
+    "Продажи" -> "prodazhi", "销售" -> "xiao_shou"."""
+    text = "".join(map(_ascii, text.translate(_TRANSLITERATE))).lower()
     text = _APOSTROPHES.sub("", text)  # "Devil's Ivy" -> "devils_ivy", not "devil_s_ivy"
     return _NON_WORD.sub("_", text).strip("_")
+
+
+def _ascii(char: str) -> str:
+    """One character in ASCII: accents dropped (é -> e, as NFKD gives it), letters and digits
+    of other scripts transliterated (anyascii), anything else (emoji, symbols) dropped."""
+    if char.isascii():
+        return char
+    plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+    if plain or unicodedata.category(char)[0] not in "LN":
+        return plain
+    latin = anyascii(char)
+    if unicodedata.name(char, "").startswith(_SYLLABLES):
+        return f" {latin} "
+    return latin
 
 
 def validate_template(template: str) -> None:
@@ -120,11 +140,30 @@ def base_name(source: NameSource, template: str = DEFAULT_TEMPLATE) -> str:
         field: slugify(getattr(source, field))[:_MAX_FIELD_LENGTH].strip("_")
         for field in TEMPLATE_FIELDS
     }
+    lookml_id = _lookml_id_without_title(source, template)
+    if lookml_id is not None:
+        values["id"] = lookml_id
     # slugify again: it also cleans the template's own text and joins around empty fields
     name = slugify(template.format(**values))
     if not name or not name[0].isalpha():
         name = f"{source.kind}_{name}".rstrip("_")
     return name
+
+
+def _lookml_id_without_title(source: NameSource, template: str) -> str | None:
+    """A LookML dashboard's id (model::name) without the title its name starts with, for a
+    template that shows both: "Funnel overview" (greenery::funnel_overview) is
+    funnel_overview_greenery, not funnel_overview_greenery_funnel_overview. The model (unless
+    the template has it) and the rest of the name keep it apart from other dashboards."""
+    if source.kind != "dashboard" or "::" not in source.id or "{title}" not in template:
+        return None
+    model, dashboard = (slugify(part) for part in source.id.split("::", 1))
+    title = slugify(source.title)
+    if not title or not (dashboard == title or dashboard.startswith(f"{title}_")):
+        return None
+    rest = dashboard[len(title) :].strip("_")
+    kept = [rest] if "{model}" in template else [model, rest]
+    return "_".join(part for part in kept if part)[:_MAX_FIELD_LENGTH].strip("_")
 
 
 def previous_names(entries: Iterable[ExposureEntry | Mapping[str, Any]]) -> dict[Key, str]:

@@ -72,6 +72,19 @@ def test_jaffle_shop_counts_match_an_independent_read(name: str) -> None:
     assert counts(load_manifest(JAFFLE / name)) == independent
 
 
+@pytest.mark.parametrize("name", sorted(JAFFLE_SHOP))
+def test_jaffle_shop_graph_matches_the_parent_map(name: str) -> None:
+    """The DAG `impact` walks, from depends_on, is dbt's own parent_map (every version)."""
+    raw = json.loads((JAFFLE / name).read_text())
+    graph = load_manifest(JAFFLE / name).graph
+    parents = {uid: set(node.depends_on) for uid, node in graph.items()}
+    assert parents == {uid: set(found) for uid, found in raw["parent_map"].items()}
+    tests = [node for node in graph.values() if node.resource_type == "test"]
+    assert tests and any(node.depends_on for node in tests)
+    models = [node for node in graph.values() if node.resource_type == "model"]
+    assert all(node.checksum and len(node.checksum) == 64 for node in models)
+
+
 def test_v4_bigquery_has_no_relation_name_and_no_project_name() -> None:
     path = JAFFLE / "jaffle_shop_v4_dbt-1.0_bigquery.json"
     assert "project_name" not in json.loads(path.read_text())["metadata"]
@@ -193,6 +206,12 @@ def test_exposures(edge: Manifest) -> None:
     assert kpis.meta == {"looker_dashboard_id": "7"}
     assert kpis.tags == ("kpi",)
     assert kpis.original_file_path == "models/marts/schema.yml"
+    assert (kpis.label, kpis.owner_name, kpis.owner_email) == (
+        "Weekly KPIs",
+        "Anique",
+        "anique@example.com",
+    )
+    assert edge.graph[kpis.unique_id].depends_on == ("model.shop.customers",)
     generated = exposures["product_funnel_1"]
     assert generated.original_file_path == "models/exposures/looker_exposures.yml"
     assert generated.meta["looker"]["dashboard_id"] == "1"

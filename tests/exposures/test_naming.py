@@ -44,6 +44,8 @@ def test_all_fixture_titles_together_are_valid_and_unique():
 def test_slugify():
     assert slugify("Über Straße") == "uber_strasse"
     assert slugify("🚀") == ""
+    # combining marks and scripts without an NFKD decomposition alike
+    assert slugify("Cafe\u0301 Ελλάδα") == "cafe_ellada"
     assert slugify("greenery::funnel") == "greenery_funnel"
     assert slugify("  --A  b--  ") == "a_b"
 
@@ -139,6 +141,33 @@ def test_renamed_dashboard_keeps_its_previous_name():
     previous = {dashboard_key("1"): "product_funnel_1"}
     names = assign_names([source("1", "Checkout funnel")], previous=previous)
     assert names[dashboard_key("1")] == "product_funnel_1"
+
+
+def test_names_from_before_transliteration_are_kept():
+    # names an earlier version gave: a Japanese title had none of its own, a LookML
+    # dashboard's name repeated its title; the previous file wins, as for any rename
+    previous = {
+        dashboard_key("33"): "dashboard_33",
+        dashboard_key("greenery::funnel_overview"): "funnel_overview_greenery_funnel_overview",
+    }
+    now = [source("33", "植物の在庫"), source("greenery::funnel_overview", "Funnel overview")]
+    assert assign_names(now, previous=previous) == previous
+    assert sorted(assign_names(now).values()) == ["funnel_overview_greenery", "zhi_wu_no_zai_ku_33"]
+
+
+def test_lookml_name_keeps_the_model_when_the_title_is_not_the_name():
+    board = dashboard("greenery::funnel_overview", "Funnel overview", folder_id="lookml")
+    src = dashboard_source(board, FOLDERS)
+    assert base_name(src) == "funnel_overview_greenery"
+    # the model is already in this template: the id adds nothing
+    assert base_name(src, "{model}_{title}_{id}") == "greenery_funnel_overview"
+    # a template without the title keeps the whole id: it is what tells dashboards apart
+    assert base_name(src, "{folder}_{id}") == "lookml_dashboards_greenery_funnel_overview"
+    # a name that starts with the title keeps what follows it
+    v2 = dashboard("greenery::funnel_overview_v2", "Funnel overview", folder_id="lookml")
+    assert base_name(dashboard_source(v2, FOLDERS)) == "funnel_overview_greenery_v2"
+    # a user-defined dashboard's id is never dropped, even when it spells its title
+    assert base_name(source("2024", "2024")) == "dashboard_2024_2024"
 
 
 def test_previous_name_now_hand_written_moves_away():
