@@ -206,22 +206,28 @@ def _is_row_path(table: exp.Table) -> bool:
     if table.args.get("catalog") or not isinstance(table.args.get("db"), exp.Identifier):
         return False
     head = table.args["db"].name.lower()
+    child: exp.Expression = table
     node = table.parent
     while node is not None:
         if isinstance(node, exp.Select) and any(
-            source is not table and source.alias_or_name.lower() == head
-            for source in _from_sources(node)
+            source.alias_or_name.lower() == head for source in _sources_in_scope(node, child)
         ):
             return True
-        node = node.parent
+        child, node = node, node.parent
     return False
 
 
-def _from_sources(select: exp.Select) -> Iterator[exp.Expression]:
+def _sources_in_scope(select: exp.Select, child: exp.Expression) -> Iterator[exp.Expression]:
+    """The FROM and JOIN items of `select` that `child` (on the way up from a table) sees: in
+    FROM or a JOIN, only the items left of it (as the engines resolve names); elsewhere all."""
     from_ = select.args.get("from_") or select.args.get("from")  # sqlglot >= 30: "from_"
+    if child is from_:
+        return
     if isinstance(from_, exp.From):
         yield from_.this
     for join in select.args.get("joins") or ():
+        if join is child:
+            return
         yield join.this
 
 

@@ -509,6 +509,11 @@ def test_bigquery_ml_models_are_reported_apart() -> None:
          ("p.sales.customers", "p.sales.orders")),
         (BQ, "SELECT (SELECT MAX(x) FROM other.t) FROM ds.sessions AS s",
          ("p.other.t", "p.ds.sessions")),
+        # an alias names only what comes after it: a table left of it is schema `stripe`'s
+        (BQ, "SELECT * FROM stripe.customers AS c JOIN stripe.charges AS stripe ON true",
+         ("p.stripe.customers", "p.stripe.charges")),
+        ("redshift", "SELECT * FROM s.a AS x JOIN x.b AS y ON true JOIN y.c AS z ON true",
+         ("p.s.a",)),
         # Postgres has no such paths: `c.orders` there is schema c's table
         ("postgres", "SELECT * FROM sales.customers AS c JOIN c.orders AS o ON true",
          ("p.sales.customers", "p.c.orders")),
