@@ -179,6 +179,8 @@ def table_relation(
     # Four-part names (SQL Server's server.db.schema.table): the server is not part of a relation.
     parts = [_fold(part, dia) for part in table.parts][-3:]
     name = parts[-1]
+    if len(parts) == 1 and dia.is_catalog_table(name):
+        default_schema = "pg_catalog"  # searched before the search path, whatever it is
     schema = parts[-2] if len(parts) >= 2 else _fold_default(default_schema, dia)
     database = parts[-3] if len(parts) >= 3 else _fold_default(default_database, dia)
     return Relation(database, schema, name)

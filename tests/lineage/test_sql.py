@@ -63,6 +63,28 @@ def test_names_defaults_and_case(dialect: str, sql: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        ("redshift", "SELECT * FROM stl_query q JOIN STV_SLICES s ON true",
+         ("g.pg_catalog.stl_query", "g.pg_catalog.stv_slices")),
+        ("redshift", "SELECT * FROM svv_table_info", ("g.pg_catalog.svv_table_info",)),
+        ("redshift", "SELECT * FROM analytics.stl_query", ("g.analytics.stl_query",)),
+        ("postgres", "SELECT * FROM pg_class JOIN pg_namespace ON true",
+         ("g.pg_catalog.pg_class", "g.pg_catalog.pg_namespace")),
+        ("postgres", "SELECT * FROM stl_query", ("g.s.stl_query",)),  # no such catalog there
+        ("duckdb", "SELECT * FROM pg_class", ("g.s.pg_class",)),
+        ("snowflake", "SELECT * FROM stl_query", ("G.S.STL_QUERY",)),
+    ],
+)  # fmt: skip
+def test_system_tables_resolve_to_pg_catalog(
+    dialect: str, sql: str, expected: tuple[str, ...]
+) -> None:
+    """Postgres and Redshift search pg_catalog before the search path: an unqualified system
+    table is not the default schema's."""
+    assert relations_in_sql(sql, dialect, "g", "s") == rels(*expected)
+
+
+@pytest.mark.parametrize(
     ("database", "schema", "expected"),
     [
         (None, None, "-.-.orders"),
