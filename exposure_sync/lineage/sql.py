@@ -110,7 +110,7 @@ def reads_in_sql(
 
     with _one_text_fails_alone(sql, dia):
         statements = parse_statements(sql, dia)
-        read = {relation(t) for t in _read_tables(statements, dia)}
+        read = {relation(t) for t in _read_tables(statements, dia, sql)}
         models = {relation(t) for s in statements for t in ml_model_tables(s)}
         created = {relation(t) for t in _written_tables(statements)}
     return SqlReads(frozenset(read - created), frozenset(models - created))
@@ -186,7 +186,9 @@ def table_relation(
     return Relation(database, schema, name)
 
 
-def _read_tables(statements: list[exp.Expression], dialect: SqlDialect) -> Iterator[exp.Table]:
+def _read_tables(
+    statements: list[exp.Expression], dialect: SqlDialect, sql: str
+) -> Iterator[exp.Table]:
     paths = dialect.sqlglot in _PATH_DIALECTS
     for statement in statements:
         if isinstance(statement, exp.Drop | exp.Alter | exp.Command):
@@ -198,6 +200,11 @@ def _read_tables(statements: list[exp.Expression], dialect: SqlDialect) -> Itera
                 continue
             if paths and _is_row_path(table):
                 continue
+            if any(not part.name.strip() for part in table.parts):
+                # `` ` .region-us.x` ``: a constant or attribute rendered blank; no table has
+                # that name, and dropping it would read as "reads nothing"
+                shown = table.sql(dialect=sqlglot_reader(dialect.sqlglot))
+                raise SqlParseError(dialect.name, f"table name {shown} has a blank part", sql)
             yield table
 
 
@@ -346,7 +353,7 @@ def _query_after_as(tokens: list[Token], text: str, dialect: SqlDialect) -> exp.
 def _is_named_table(table: exp.Table) -> bool:
     # Table functions (generate_series, TABLE(FLATTEN(..)), read_parquet) are not relations.
     parts = table.parts
-    return bool(parts) and all(isinstance(p, exp.Identifier) and p.name for p in parts)
+    return bool(parts) and all(isinstance(p, exp.Identifier) for p in parts)
 
 
 def _is_cte_reference(table: exp.Table) -> bool:

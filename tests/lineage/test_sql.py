@@ -545,3 +545,20 @@ def test_a_rows_array_in_from_is_not_a_table(
     dialect: str, sql: str, expected: tuple[str, ...]
 ) -> None:
     assert relations_in_sql(sql, dialect, "p", "ds") == rels(*expected)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        # the public BigQuery information-schema block's default for BILLING_PROJECT_ID is " "
+        (BQ, "SELECT * FROM ` .region-us.INFORMATION_SCHEMA.CAPACITY_COMMITMENTS_BY_PROJECT`"),
+        (BQ, "SELECT * FROM ``.ds.t"),
+        ("snowflake", 'SELECT * FROM "".RAW.ORDERS'),
+        ("postgres", 'SELECT * FROM raw." "'),
+        ("redshift", 'SELECT * FROM "  ".orders JOIN raw.users ON true'),
+    ],
+)
+def test_a_table_name_with_a_blank_part_is_no_table(dialect: str, sql: str) -> None:
+    """A constant or user attribute rendered blank: refused, never a made-up or dropped table."""
+    with pytest.raises(SqlParseError, match="has a blank part"):
+        relations_in_sql(sql, dialect, "g", "s")
