@@ -33,6 +33,13 @@ class SqlDialect:
         none (its default search path), as the warehouse stores it; None: no such default."""
         return DEFAULT_SCHEMAS.get(self.sqlglot)
 
+    def is_catalog_table(self, name: str) -> bool:
+        """A system table that an unqualified name reaches in `pg_catalog`, which Postgres and
+        Redshift search before any schema of the search path (pg_class, Redshift's stl_query,
+        svv_table_info, ..)."""
+        prefixes = CATALOG_TABLE_PREFIXES.get(self.sqlglot, ())
+        return name.lower().startswith(prefixes) if prefixes else False
+
     def fold(self, identifier: str, quoted: bool = False) -> str:
         """The name the warehouse stores for `identifier` (as written, quoted or not)."""
         if self.case is CaseRule.INSENSITIVE:
@@ -110,6 +117,12 @@ DEFAULT_SCHEMAS: dict[str, str] = {
     "databricks": "default",
     "spark": "default",
     "hive": "default",
+}
+
+# System tables living in pg_catalog, by name (Redshift: STL/STV/SVL/SVV/SVCS/SYS views)
+CATALOG_TABLE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "postgres": ("pg_",),
+    "redshift": ("pg_", "stl_", "stv_", "svl_", "svv_", "svcs_", "sys_"),
 }
 
 # For a sqlglot dialect name given in the configuration, follow sqlglot's own case rule.

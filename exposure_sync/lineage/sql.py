@@ -110,7 +110,7 @@ def reads_in_sql(
 
     with _one_text_fails_alone(sql, dia):
         statements = parse_statements(sql, dia)
-        read = {relation(t) for t in _read_tables(statements, dia)}
+        read = {relation(t) for t in _read_tables(statements, dia, sql)}
         models = {relation(t) for s in statements for t in ml_model_tables(s)}
         created = {relation(t) for t in _written_tables(statements)}
     return SqlReads(frozenset(read - created), frozenset(models - created))
@@ -179,12 +179,16 @@ def table_relation(
     # Four-part names (SQL Server's server.db.schema.table): the server is not part of a relation.
     parts = [_fold(part, dia) for part in table.parts][-3:]
     name = parts[-1]
+    if len(parts) == 1 and dia.is_catalog_table(name):
+        default_schema = "pg_catalog"  # searched before the search path, whatever it is
     schema = parts[-2] if len(parts) >= 2 else _fold_default(default_schema, dia)
     database = parts[-3] if len(parts) >= 3 else _fold_default(default_database, dia)
     return Relation(database, schema, name)
 
 
-def _read_tables(statements: list[exp.Expression], dialect: SqlDialect) -> Iterator[exp.Table]:
+def _read_tables(
+    statements: list[exp.Expression], dialect: SqlDialect, sql: str
+) -> Iterator[exp.Table]:
     paths = dialect.sqlglot in _PATH_DIALECTS
     for statement in statements:
         if isinstance(statement, exp.Drop | exp.Alter | exp.Command):
@@ -196,6 +200,11 @@ def _read_tables(statements: list[exp.Expression], dialect: SqlDialect) -> Itera
                 continue
             if paths and _is_row_path(table):
                 continue
+            if any(not part.name.strip() for part in table.parts):
+                # `` ` .region-us.x` ``: a constant or attribute rendered blank; no table has
+                # that name, and dropping it would read as "reads nothing"
+                shown = table.sql(dialect=sqlglot_reader(dialect.sqlglot))
+                raise SqlParseError(dialect.name, f"table name {shown} has a blank part", sql)
             yield table
 
 
@@ -206,22 +215,28 @@ def _is_row_path(table: exp.Table) -> bool:
     if table.args.get("catalog") or not isinstance(table.args.get("db"), exp.Identifier):
         return False
     head = table.args["db"].name.lower()
+    child: exp.Expression = table
     node = table.parent
     while node is not None:
         if isinstance(node, exp.Select) and any(
-            source is not table and source.alias_or_name.lower() == head
-            for source in _from_sources(node)
+            source.alias_or_name.lower() == head for source in _sources_in_scope(node, child)
         ):
             return True
-        node = node.parent
+        child, node = node, node.parent
     return False
 
 
-def _from_sources(select: exp.Select) -> Iterator[exp.Expression]:
+def _sources_in_scope(select: exp.Select, child: exp.Expression) -> Iterator[exp.Expression]:
+    """The FROM and JOIN items of `select` that `child` (on the way up from a table) sees: in
+    FROM or a JOIN, only the items left of it (as the engines resolve names); elsewhere all."""
     from_ = select.args.get("from_") or select.args.get("from")  # sqlglot >= 30: "from_"
+    if child is from_:
+        return
     if isinstance(from_, exp.From):
         yield from_.this
     for join in select.args.get("joins") or ():
+        if join is child:
+            return
         yield join.this
 
 
@@ -338,7 +353,7 @@ def _query_after_as(tokens: list[Token], text: str, dialect: SqlDialect) -> exp.
 def _is_named_table(table: exp.Table) -> bool:
     # Table functions (generate_series, TABLE(FLATTEN(..)), read_parquet) are not relations.
     parts = table.parts
-    return bool(parts) and all(isinstance(p, exp.Identifier) and p.name for p in parts)
+    return bool(parts) and all(isinstance(p, exp.Identifier) for p in parts)
 
 
 def _is_cte_reference(table: exp.Table) -> bool:

@@ -729,3 +729,14 @@ def test_a_view_reference_inside_a_longer_name_is_left_to_looker(text: str) -> N
     assert result.notes == (
         "${orders.SQL_TABLE_NAME} is part of a longer name; left to Looker's SQL",
     )
+
+
+def test_a_constant_rendering_blank_leaves_the_table_to_lookers_sql() -> None:
+    """The public BigQuery information-schema block ships BILLING_PROJECT_ID as " "."""
+    text = "`@{BILLING_PROJECT_ID}.region-@{REGION}.INFORMATION_SCHEMA.CAPACITY_COMMITMENTS`"
+    constants = {"BILLING_PROJECT_ID": " ", "REGION": "us"}
+    result = resolve_sql_table_name(text, ctx("bigquery_standard_sql", constants=constants))
+    assert result.relations == frozenset()
+    assert result.needs_generated_sql
+    (note,) = result.notes
+    assert "has a blank part" in note

@@ -63,6 +63,28 @@ def test_names_defaults_and_case(dialect: str, sql: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        ("redshift", "SELECT * FROM stl_query q JOIN STV_SLICES s ON true",
+         ("g.pg_catalog.stl_query", "g.pg_catalog.stv_slices")),
+        ("redshift", "SELECT * FROM svv_table_info", ("g.pg_catalog.svv_table_info",)),
+        ("redshift", "SELECT * FROM analytics.stl_query", ("g.analytics.stl_query",)),
+        ("postgres", "SELECT * FROM pg_class JOIN pg_namespace ON true",
+         ("g.pg_catalog.pg_class", "g.pg_catalog.pg_namespace")),
+        ("postgres", "SELECT * FROM stl_query", ("g.s.stl_query",)),  # no such catalog there
+        ("duckdb", "SELECT * FROM pg_class", ("g.s.pg_class",)),
+        ("snowflake", "SELECT * FROM stl_query", ("G.S.STL_QUERY",)),
+    ],
+)  # fmt: skip
+def test_system_tables_resolve_to_pg_catalog(
+    dialect: str, sql: str, expected: tuple[str, ...]
+) -> None:
+    """Postgres and Redshift search pg_catalog before the search path: an unqualified system
+    table is not the default schema's."""
+    assert relations_in_sql(sql, dialect, "g", "s") == rels(*expected)
+
+
+@pytest.mark.parametrize(
     ("database", "schema", "expected"),
     [
         (None, None, "-.-.orders"),
@@ -509,6 +531,11 @@ def test_bigquery_ml_models_are_reported_apart() -> None:
          ("p.sales.customers", "p.sales.orders")),
         (BQ, "SELECT (SELECT MAX(x) FROM other.t) FROM ds.sessions AS s",
          ("p.other.t", "p.ds.sessions")),
+        # an alias names only what comes after it: a table left of it is schema `stripe`'s
+        (BQ, "SELECT * FROM stripe.customers AS c JOIN stripe.charges AS stripe ON true",
+         ("p.stripe.customers", "p.stripe.charges")),
+        ("redshift", "SELECT * FROM s.a AS x JOIN x.b AS y ON true JOIN y.c AS z ON true",
+         ("p.s.a",)),
         # Postgres has no such paths: `c.orders` there is schema c's table
         ("postgres", "SELECT * FROM sales.customers AS c JOIN c.orders AS o ON true",
          ("p.sales.customers", "p.c.orders")),
@@ -518,3 +545,20 @@ def test_a_rows_array_in_from_is_not_a_table(
     dialect: str, sql: str, expected: tuple[str, ...]
 ) -> None:
     assert relations_in_sql(sql, dialect, "p", "ds") == rels(*expected)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        # the public BigQuery information-schema block's default for BILLING_PROJECT_ID is " "
+        (BQ, "SELECT * FROM ` .region-us.INFORMATION_SCHEMA.CAPACITY_COMMITMENTS_BY_PROJECT`"),
+        (BQ, "SELECT * FROM ``.ds.t"),
+        ("snowflake", 'SELECT * FROM "".RAW.ORDERS'),
+        ("postgres", 'SELECT * FROM raw." "'),
+        ("redshift", 'SELECT * FROM "  ".orders JOIN raw.users ON true'),
+    ],
+)
+def test_a_table_name_with_a_blank_part_is_no_table(dialect: str, sql: str) -> None:
+    """A constant or user attribute rendered blank: refused, never a made-up or dropped table."""
+    with pytest.raises(SqlParseError, match="has a blank part"):
+        relations_in_sql(sql, dialect, "g", "s")
