@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.files import CONFIG_MAX_BYTES, read_input
 
 MATURITIES = ("high", "medium", "low")
 
@@ -101,7 +102,7 @@ def load_config(path: str | Path | None) -> Config:
         return Config()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(read_input(path, "the config file", CONFIG_MAX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise BadInputError(f"{path}: config file not found; pass an existing --config") from None
     except OSError as err:
@@ -137,8 +138,7 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     for key, value in raw.items():
         if key not in known:
             raise BadInputError(
-                f"{source}: unknown key '{key}'; "
-                "see docs/configuration.md for the keys"
+                f"{source}: unknown key '{key}'; see docs/configuration.md for the keys"
             )
         if value is None:  # `key: null` (or an empty key) means the default
             continue
