@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.exposures.naming import validate_template
 from exposure_sync.files import CONFIG_MAX_BYTES, read_input
 
 MATURITIES = ("high", "medium", "low")
@@ -150,8 +151,14 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         raise _value_error(
             source, "merged_results", config.merged_results, "'queries' or 'explores'"
         )
-    if config.web_url is not None and not config.web_url.startswith(("http://", "https://")):
-        raise _value_error(source, "web_url", config.web_url, "an http:// or https:// URL")
+    if config.web_url is not None and (
+        not config.web_url.startswith(("http://", "https://"))
+        or any(char.isspace() for char in config.web_url)  # would end up in every entry's url
+    ):
+        raise _value_error(
+            source, "web_url", config.web_url, "an http:// or https:// URL without whitespace"
+        )
+    validate_template(config.name_template)  # before any request reaches Looker
     if config.concurrency < 1:
         raise _value_error(source, "concurrency", config.concurrency, "at least 1")
     if config.retries < 0:

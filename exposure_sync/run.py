@@ -23,7 +23,7 @@ from exposure_sync.looker.client import LookerClient
 from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
 from exposure_sync.looker.models import Crawl, CrawlFailure
-from exposure_sync.looker.snapshot import load_crawl, save_crawl
+from exposure_sync.looker.snapshot import check_snapshot_target, load_crawl, save_crawl
 from exposure_sync.sync import NOT_SETTLED, Skipped, SyncPlan, SyncReport, plan_sync
 
 
@@ -105,6 +105,7 @@ def run_crawl(
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
+    check_snapshot_target(out_path)  # before crawling: a wrong --out fails in a second
     crawl = read_looker(config, looker_ini, section)
     save_crawl(crawl, out_path)
     click.echo(

@@ -80,6 +80,26 @@ def save_crawl(crawl: Crawl, path: str | Path) -> None:
         raise BadInputError(f"{path}: cannot write the snapshot ({err.strerror})") from None
 
 
+def check_snapshot_target(path: str | Path) -> None:
+    """Refuse to let `crawl --out` replace a file that is not a snapshot (a generated exposures
+    file, a manifest.json, anything else given by mistake): BadInputError, file untouched."""
+    try:
+        data = read_input(path, "the snapshot to replace")
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise BadInputError(f"{path}: cannot read ({err.strerror})") from None
+    try:
+        ours = json.loads(data.decode("utf-8")).get("format") == FORMAT
+    except (ValueError, AttributeError):  # not UTF-8, not JSON, not an object
+        ours = False
+    if not ours:
+        raise BadInputError(
+            f"refusing to overwrite {path}: it is not an exposure-sync crawl snapshot; "
+            "pass another --out, or delete the file first"
+        )
+
+
 def load_crawl(path: str | Path) -> Crawl:
     """Read a snapshot written by save_crawl; anything else is a one-line BadInputError."""
     path = Path(path)
