@@ -127,6 +127,11 @@ def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Depend on the views each query uses (default) or every view of its explore.",
         ),
         click.option(
+            "--allow-removals",
+            is_flag=True,
+            help="Remove entries even beyond max_removals (a real clean-up in Looker).",
+        ),
+        click.option(
             "--format",
             "output_format",
             type=click.Choice(["text", "json"]),

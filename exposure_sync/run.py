@@ -38,11 +38,14 @@ def run_command(
     section: str,
     granularity: str | None,
     output_format: str,
+    allow_removals: bool = False,
 ) -> int:
     """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
+    if allow_removals:
+        config = replace(config, allow_removals=True)
     output = _output_path(output_path, config)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
@@ -65,9 +68,12 @@ def _diff(plan: SyncPlan, output: Path, old_text: str | None, output_format: str
     if output_format == "text":
         click.echo(result.unified, nl=False)
     summary = result.summary
-    if plan.report.failures:
-        incomplete = f"{_incomplete(plan.report)}; entries of what failed are kept"
-        summary = incomplete + (f"\n{summary}" if result.has_changes else "")
+    # with failures or held removals "up to date" would mislead: say why first
+    warnings = [f"{_incomplete(plan.report)}; entries of what failed are kept"]
+    warnings = warnings if plan.report.failures else []
+    warnings += [_held(plan.report)] if plan.report.removals_held else []
+    if warnings:
+        summary = "\n".join(warnings + ([summary] if result.has_changes else []))
     _print_report(plan.report, output_format, summary=summary, diff=result)
     return _exit_code(plan.report, EXIT_CHANGES if result.has_changes else EXIT_OK)
 
@@ -77,15 +83,33 @@ def _check(plan: SyncPlan, output: Path, old_text: str | None, output_format: st
     stale = old_text != plan.text
     # with failures the verdict rests on an incomplete crawl: say "unknown", never "up to date"
     state = "unknown" if failures else "stale" if stale else "up to date"
+    if plan.report.removals_held and not failures:
+        state = "removals held"  # stale or not, the verdict waits for the user's word
     if output_format == "json":
         verdict = {"output": str(output), "state": state, "stale": None if failures else stale}
-        click.echo(json.dumps({**verdict, "failures": failures}))
+        held = {"removals_held": plan.report.removals_held}
+        click.echo(json.dumps({**verdict, "failures": failures, **held}))
     else:
-        hint = {"stale": "stale: run `exposure-sync sync`", "unknown": _incomplete(plan.report)}
+        hint = {
+            "stale": "stale: run `exposure-sync sync`",
+            "unknown": _incomplete(plan.report),
+            "removals held": _held(plan.report),
+        }
         click.echo(f"{output}: {hint.get(state, state)}")
         for failure in failures:
             click.echo(f"  FAILED {failure}", err=True)
+        for held in plan.report.removals_held:
+            click.echo(f"  HELD {held}", err=True)
     return _exit_code(plan.report, EXIT_CHANGES if stale else EXIT_OK)
+
+
+def _held(report: SyncReport) -> str:
+    count = len(report.removals_held)
+    return (
+        f"{count} removals held back, more than max_removals allows ({report.removal_limit}); "
+        "their entries are kept: if the dashboards are really gone, run again with "
+        "--allow-removals"
+    )
 
 
 def _incomplete(report: SyncReport) -> str:
@@ -155,8 +179,9 @@ HEADER_COMMAND = (
 
 
 def _exit_code(report: SyncReport, code: int) -> int:
-    """Failed Looker requests win: the run is not complete, whatever else it found."""
-    return EXIT_LOOKER if report.failures else code
+    """Failed Looker requests win: the run is not complete, whatever else it found. So do
+    removals the deletion guard held back: Looker's answer may have lacked what it has."""
+    return EXIT_LOOKER if report.failures or report.removals_held else code
 
 
 def _print_report(
@@ -189,6 +214,8 @@ def report_lines(report: SyncReport) -> list[str]:
     counts = [f"{report.entries} exposures", f"{len(skipped)} skipped"]
     if kept:
         counts[0] += f" ({kept} of them kept from the last run: not read completely)"
+    if report.removals_held:
+        counts[0] += f" ({len(report.removals_held)} of them held back from removal)"
     if without_entry > 0:
         counts.append(f"{without_entry} not read completely and without an entry yet")
     lines = ["; ".join(counts)]
@@ -205,6 +232,9 @@ def report_lines(report: SyncReport) -> list[str]:
         lines.append(f"  explore no longer exists: {explore} ({_dashboards(ids)})")
     lines.extend(f"  note: {note}" for note in report.notes)
     lines.extend(f"  FAILED {failure}" for failure in report.failures)
+    if report.removals_held:
+        lines.append(f"  {_held(report)}:")
+        lines.extend(f"  HELD {held}" for held in report.removals_held)
     return lines
 
 

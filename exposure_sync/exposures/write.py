@@ -17,6 +17,7 @@ import yaml
 
 from exposure_sync.errors import BadInputError
 from exposure_sync.exposures.entry import ExposureEntry, Owner
+from exposure_sync.exposures.guard import RemovalLimit
 from exposure_sync.exposures.keys import (
     DASHBOARD_ID_KEY,
     FOLDER_ID_KEY,
@@ -240,6 +241,8 @@ class MergeResult:
     removed: list[Key] = field(default_factory=list)  # Looker says deleted or gone
     # previous entries nobody accounted for: kept, and the run should say so
     unaccounted: list[Key] = field(default_factory=list)
+    # removals the deletion guard held back: kept, and the run exits 3 (see guard.py)
+    held: list[Key] = field(default_factory=list)
 
 
 def merge_entries(
@@ -250,6 +253,7 @@ def merge_entries(
     *,
     failed_look_ids: Iterable[str] = (),
     gone_look_ids: Iterable[str] = (),
+    removal_limit: RemovalLimit | None = None,
 ) -> MergeResult:
     """The entries to write, given the new ones and those of the previous file.
 
@@ -258,23 +262,31 @@ def merge_entries(
     listed by Looker, excluded, no dbt dependency, covered by a hand-written exposure).
     Failed dashboards keep their previous entry; so does any previous entry the caller did
     not mention (reported in `unaccounted`), so that a gap in a crawl never deletes.
+    When more removals than `removal_limit` allows are due, none happens: they are `held`.
     """
     failed = {dashboard_key(i) for i in failed_dashboard_ids}
     failed |= {look_key(i) for i in failed_look_ids}
     gone = {dashboard_key(i) for i in gone_ids} | {look_key(i) for i in gone_look_ids}
     merged = {_key_or_name(entry): entry for entry in new_entries}
     result = MergeResult(entries=[])
-    for previous in map(as_entry, previous_entries):
-        key = entry_key(previous)
+    previous = [as_entry(entry) for entry in previous_entries]
+    removed: dict[Key, ExposureEntry] = {}
+    for entry in previous:
+        key = entry_key(entry)
         if key is None or key in merged:
             continue  # regenerated (or not ours to keep: no Looker id)
         if key in gone and key not in failed:
-            result.removed.append(key)
+            removed[key] = entry
             continue
         (result.kept if key in failed else result.unaccounted).append(key)
-        merged[key] = previous
+        merged[key] = entry
+    if removal_limit is not None and not removal_limit.allows(len(removed), len(previous)):
+        result.held = list(removed)
+        merged.update(removed)
+    else:
+        result.removed = list(removed)
     result.entries = sorted(merged.values(), key=lambda entry: entry.name)
-    for found in (result.kept, result.removed, result.unaccounted):
+    for found in (result.kept, result.removed, result.unaccounted, result.held):
         found.sort()
     return result
 
