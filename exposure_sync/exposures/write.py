@@ -182,9 +182,11 @@ def parse_entries(text: str, path: str | Path) -> list[dict[str, Any]]:
     """The `exposures:` list of a YAML text, checked enough to merge and diff safely."""
     try:
         document = load_yaml_without_aliases(text)  # we never write anchors: refuse them
-    except yaml.YAMLError:
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}: {err.problem})" if mark and err.problem else ""
         raise BadInputError(
-            f"{path} is not valid YAML; fix it or delete it and sync again"
+            f"{path} is not valid YAML{where}; fix it or delete it and sync again"
         ) from None
     if document is None:
         return []
