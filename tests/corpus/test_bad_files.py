@@ -181,3 +181,75 @@ def test_the_corpus_covers_its_classes() -> None:
         }
         for row in ROWS
     )
+
+
+# --- what is not one bad file: the documented change, and unwritable terminals ---------------
+
+
+def good_files(directory: Path, good: Good) -> list[str]:
+    """Options for a good run from the snapshot, with the output left to the caller."""
+    config = directory / "exposure-sync.yml"
+    config.write_text(yaml.safe_dump(good.settings), encoding="utf-8")
+    snapshot = directory / "crawl.json"
+    snapshot.write_bytes(good.snapshot)
+    return ["--manifest", str(good.manifest), "--config", str(config)] + [
+        "--from-snapshot",
+        str(snapshot),
+    ]
+
+
+def test_a_symlinked_output_is_written_through(good: Good, tmp_path: Path) -> None:
+    """The link stays a link; its target gets the new text in one rename; no temp file."""
+    real = tmp_path / "real" / "looker_exposures.yml"
+    real.parent.mkdir()
+    real.write_bytes(good.output.split(b"exposures:")[0] + b"exposures: []\n")  # header, no entry
+    link = tmp_path / "models" / "looker_exposures.yml"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    args = ["sync", *good_files(tmp_path, good), "--output", str(link)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == real
+    assert real.read_bytes() == good.output
+    assert sorted(p.name for p in real.parent.iterdir()) == ["looker_exposures.yml"]
+    assert sorted(p.name for p in link.parent.iterdir()) == ["looker_exposures.yml"]
+
+
+def test_stderr_that_cannot_be_written_leaves_the_exit_code_alone(
+    good: Good, tmp_path: Path
+) -> None:
+    """`2>/dev/full`: the report is lost, the outcome is not (0 here, and the file written)."""
+    output = tmp_path / "looker_exposures.yml"
+    args = ["sync", *good_files(tmp_path, good), "--output", str(output)]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [EXPOSURE_SYNC, *args], stderr=full, stdout=subprocess.PIPE, timeout=120, check=False
+        )
+    assert done.returncode == 0
+    assert output.read_bytes() == good.output
+    bad = ["sync", *good_files(tmp_path, good), "--output", str(tmp_path / "x.yml")]
+    bad[bad.index("--manifest") + 1] = str(tmp_path / "missing.json")
+    with open("/dev/full", "w") as full:
+        refused = subprocess.run([EXPOSURE_SYNC, *bad], stderr=full, timeout=120, check=False)
+    assert refused.returncode == 2  # still bad input, not an undocumented 1
+
+
+def test_stdout_that_cannot_be_written_is_one_line_and_exit_2(good: Good, tmp_path: Path) -> None:
+    output = tmp_path / "looker_exposures.yml"
+    output.write_bytes(good.output)
+    args = ["diff", *good_files(tmp_path, good), "--output", str(output), "--format", "json"]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [EXPOSURE_SYNC, *args],
+            stdout=full,
+            capture_output=False,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: cannot write to standard output (No space left on device); "
+        "check where the output is redirected"
+    ]
