@@ -69,9 +69,11 @@ def _diff(plan: SyncPlan, output: Path, old_text: str | None, output_format: str
         click.echo(result.unified, nl=False)
     summary = result.summary
     # with failures or held removals "up to date" would mislead: say why first
-    warnings = [f"{_incomplete(plan.report)}; entries of what failed are kept"]
-    warnings = warnings if plan.report.failures else []
-    warnings += [_held(plan.report)] if plan.report.removals_held else []
+    warnings = []
+    if plan.report.failures:
+        warnings.append(f"{_incomplete(plan.report)}; entries of what failed are kept")
+    if plan.report.removals_held:
+        warnings.append(_held(plan.report))
     if warnings:
         summary = "\n".join(warnings + ([summary] if result.has_changes else []))
     _print_report(plan.report, output_format, summary=summary, diff=result)

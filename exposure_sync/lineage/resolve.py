@@ -115,7 +115,9 @@ def lookml_constants(path: str) -> dict[str, str]:
         text = read_input(path, "lookml_manifest", LOOKML_MANIFEST_MAX_BYTES).decode("utf-8")
         parsed = lkml.load(text)
     except FileNotFoundError:
-        raise BadInputError(f"{path}: lookml_manifest not found; check the path") from None
+        raise BadInputError(
+            f"{path}: cannot read the LookML manifest (not found); check lookml_manifest"
+        ) from None
     except UnicodeDecodeError:
         raise BadInputError(f"{path}: the LookML manifest is not UTF-8 text") from None
     except OSError as err:

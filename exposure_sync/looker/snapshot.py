@@ -24,16 +24,24 @@ from exposure_sync.looker.models import (
     CrawlFailure,
     Dashboard,
     Explore,
+    ExploreField,
     Folder,
     Look,
     MergeQuery,
+    Tile,
     User,
 )
 
 FORMAT = "exposure-sync-crawl"
 VERSION = 1
-# keys a snapshot may leave out: written only when set (see crawl_to_json)
-_OPTIONAL_KEYS: dict[type, set[str]] = {Folder: {"hidden"}}
+# Keys a snapshot may lack: added after version 1 (snapshots of earlier releases stay
+# readable, with the default), or written only when set (`hidden`). Every other key is
+# required: one missing means an edited or damaged file.
+_OPTIONAL_KEYS: dict[type, set[str]] = {
+    Folder: {"hidden"},
+    Tile: {"merge_sources"},
+    ExploreField: {"kind"},
+}
 
 
 class _Corrupt(Exception):
@@ -236,7 +244,6 @@ def _dataclass(cls: Any, value: Any, where: str) -> Any:
     unknown = set(value) - names
     if unknown:
         raise _Corrupt(f"{where} has unknown key {sorted(unknown)[0]!r}")
-    # every key is written, so a missing one means an edited or damaged file
     missing = sorted(names - set(value) - _OPTIONAL_KEYS.get(cls, set()))
     if missing:
         raise _Corrupt(f"{where} misses {missing[0]}")
