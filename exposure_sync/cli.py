@@ -65,6 +65,9 @@ class _Cli(click.Group):
         except click.Abort:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except ExposureSyncError as err:  # outside a command: --help to a stdout that is full
+            click.echo(f"error: {err}", err=True)
+            sys.exit(err.exit_code)
         sys.exit(code or 0)
 
 

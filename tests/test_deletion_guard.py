@@ -8,6 +8,7 @@ the clean-up goes through.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def test_losing_20_of_51_dashboards_removes_nothing_without_allow_removals(
         assert f"{LOST} removals held back" in result.output, command
         assert sha256(synced) == before, command
 
+    verdict = json.loads(run("check", greenery_manifest, synced, "--format", "json").stdout)
+    assert verdict["state"] == "removals held" and len(verdict["removals_held"]) == LOST
     allowed_check = run("check", greenery_manifest, synced, "--allow-removals")
     assert allowed_check.exit_code == 1, allowed_check.output  # stale: the removals are due
     allowed = run("sync", greenery_manifest, synced, "--allow-removals")

@@ -234,10 +234,14 @@ def test_stderr_that_cannot_be_written_leaves_the_exit_code_alone(
     assert refused.returncode == 2  # still bad input, not an undocumented 1
 
 
-def test_stdout_that_cannot_be_written_is_one_line_and_exit_2(good: Good, tmp_path: Path) -> None:
+@pytest.mark.parametrize("what", ["diff", "--help"])
+def test_stdout_that_cannot_be_written_is_one_line_and_exit_2(
+    good: Good, tmp_path: Path, what: str
+) -> None:
     output = tmp_path / "looker_exposures.yml"
     output.write_bytes(good.output)
     args = ["diff", *good_files(tmp_path, good), "--output", str(output), "--format", "json"]
+    args = args if what == "diff" else [what]
     with open("/dev/full", "w") as full:
         done = subprocess.run(
             [EXPOSURE_SYNC, *args],
