@@ -26,7 +26,11 @@ GENERATED_MAX_BYTES = 100 * MB  # ~100,000 entries
 # Signals whose default action kills the process without Python's cleanup (SIGINT already
 # raises KeyboardInterrupt). During a write they become an exception, so that the temporary
 # file goes, then the process dies of the signal as it would have.
-_FATAL_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_FATAL_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+# Windows opens descriptors in text mode (newline translation) unless told otherwise
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def _kind_of(mode: int) -> str:
@@ -67,7 +71,7 @@ def read_input(path: str | Path, what: str, max_bytes: int | None = None) -> byt
         raise FileNotFoundError(2, "No such file or directory", str(path))
     _check_size(path, what, info.st_size, max_bytes)
     # O_NONBLOCK: should a FIFO replace the file after the stat, open() still returns
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    fd = os.open(path, os.O_RDONLY | _BINARY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -102,7 +106,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
     with _signals_raise():
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
