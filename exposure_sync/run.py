@@ -19,6 +19,7 @@ from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputErr
 from exposure_sync.exposures.diff import DiffResult, diff_files
 from exposure_sync.exposures.write import read_generated, write_if_changed
 from exposure_sync.lineage.graph import build_lineage
+from exposure_sync.lineage.resolve import configured_constants
 from exposure_sync.looker.client import LookerClient
 from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
@@ -49,6 +50,7 @@ def run_command(
     output = _output_path(output_path, config)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
+    configured_constants(config)  # reads lookml_manifest: a bad one fails before crawling too
     crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
     plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND)
     old_text = output.read_text(encoding="utf-8") if output.exists() else None
@@ -132,6 +134,7 @@ def run_crawl(
     if granularity:
         config = replace(config, granularity=granularity)
     check_snapshot_target(out_path)  # before crawling: a wrong --out fails in a second
+    configured_constants(config)
     crawl = read_looker(config, looker_ini, section)
     save_crawl(crawl, out_path)
     click.echo(
