@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import io
 import sys
 import traceback
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from typing import Any
 
 import click
 
-from exposure_sync import __version__
+from exposure_sync import __version__, streams
 from exposure_sync.errors import EXIT_BAD_INPUT, ExposureSyncError
 
 # ctx.meta key (meta is shared by a context and all its children): --debug was given
@@ -66,6 +65,9 @@ class _Cli(click.Group):
         except click.Abort:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except ExposureSyncError as err:  # outside a command: --help to a stdout that is full
+            click.echo(f"error: {err}", err=True)
+            sys.exit(err.exit_code)
         sys.exit(code or 0)
 
 
@@ -79,12 +81,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main() -> None:
-    # A terminal or pipe that is not UTF-8 (a Windows pre-commit hook) cannot show every
-    # title: show those characters escaped rather than fail. Files are always UTF-8.
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")
+    # stderr that cannot be written is not an error of its own; stdout that cannot is (exit 2);
+    # characters the terminal cannot show are escaped (see streams.py)
+    streams.install()
     cli(prog_name="exposure-sync")
+
+
+class _FilePath(click.Path):
+    """A file option: an empty value is refused (Path("") would mean ".", a directory)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("the path is empty; pass a file", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,25 +102,25 @@ def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--manifest",
             "manifest_path",
             required=True,
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=_FilePath(dir_okay=False, path_type=Path),
             help="dbt target/manifest.json (run `dbt parse` first).",
         ),
         click.option(
             "--output",
             "output_path",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=_FilePath(dir_okay=False, path_type=Path),
             help="Generated exposures file (default: the config's `output`).",
         ),
         click.option(
             "--config",
             "config_path",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=_FilePath(dir_okay=False, path_type=Path),
             help="exposure-sync YAML configuration.",
         ),
         click.option(
             "--from-snapshot",
             "snapshot_path",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=_FilePath(dir_okay=False, path_type=Path),
             help="Use a saved crawl instead of asking Looker.",
         ),
         *_looker_options(),
@@ -119,6 +128,11 @@ def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--granularity",
             type=click.Choice(["query", "explore"]),
             help="Depend on the views each query uses (default) or every view of its explore.",
+        ),
+        click.option(
+            "--allow-removals",
+            is_flag=True,
+            help="Remove entries even beyond max_removals (a real clean-up in Looker).",
         ),
         click.option(
             "--format",
@@ -138,7 +152,7 @@ def _looker_options() -> list[Callable[..., Any]]:
     return [
         click.option(
             "--looker-ini",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=_FilePath(dir_okay=False, path_type=Path),
             help="looker.ini to read settings from (default: LOOKERSDK_* variables).",
         ),
         click.option("--section", default="Looker", show_default=True, help="looker.ini section."),
@@ -180,13 +194,13 @@ def check(**options: Any) -> int:
     "--out",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FilePath(dir_okay=False, path_type=Path),
     help="Where to save what was read from Looker (JSON, no secrets).",
 )
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FilePath(dir_okay=False, path_type=Path),
     help="The configuration you sync with: it decides which generated SQL the crawl fetches.",
 )
 @_looker_options()[0]

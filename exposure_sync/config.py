@@ -13,6 +13,9 @@ from typing import Any
 import yaml
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.exposures.guard import RemovalLimit
+from exposure_sync.exposures.naming import validate_template
+from exposure_sync.files import CONFIG_MAX_BYTES, read_input
 
 MATURITIES = ("high", "medium", "low")
 
@@ -76,12 +79,16 @@ class Config:
         MaturityRule("medium"),
     )
     tags: tuple[str, ...] = ()
+    # the deletion guard (exposures/guard.py): a run removing more entries removes none
+    max_removals: RemovalLimit = field(default_factory=RemovalLimit)
+    allow_removals: bool = False  # also --allow-removals: the guard is off
 
 
 _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "web_url": str,
     "include_personal_folders": bool,
     "include_looks": bool,
+    "allow_removals": bool,
     "granularity": str,
     "merged_results": str,
     "concurrency": int,
@@ -101,7 +108,7 @@ def load_config(path: str | Path | None) -> Config:
         return Config()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(read_input(path, "the config file", CONFIG_MAX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise BadInputError(f"{path}: config file not found; pass an existing --config") from None
     except OSError as err:
@@ -149,8 +156,14 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         raise _value_error(
             source, "merged_results", config.merged_results, "'queries' or 'explores'"
         )
-    if config.web_url is not None and not config.web_url.startswith(("http://", "https://")):
-        raise _value_error(source, "web_url", config.web_url, "an http:// or https:// URL")
+    if config.web_url is not None and (
+        not config.web_url.startswith(("http://", "https://"))
+        or any(char.isspace() for char in config.web_url)  # would end up in every entry's url
+    ):
+        raise _value_error(
+            source, "web_url", config.web_url, "an http:// or https:// URL without whitespace"
+        )
+    validate_template(config.name_template)  # before any request reaches Looker
     if config.concurrency < 1:
         raise _value_error(source, "concurrency", config.concurrency, "at least 1")
     if config.retries < 0:
@@ -190,6 +203,8 @@ def _convert(key: str, value: Any, source: str) -> Any:
         ):
             raise _type_error(source, key, "a mapping of names to strings")
         return {k: str(v) for k, v in value.items()}
+    if key == "max_removals":
+        return _removal_limit(value, source)
     if key == "default_owner":
         return _record(Owner, value, f"{source}: default_owner")
     if key == "connections":
@@ -213,6 +228,34 @@ def _convert(key: str, value: Any, source: str) -> Any:
                 )
         return rules
     raise AssertionError(key)  # every known key is handled above
+
+
+def _removal_limit(value: Any, source: str) -> RemovalLimit:
+    """`max_removals: 20` (an absolute number) or `{entries: 5, percent: 10}` (the default)."""
+    where = f"{source}: max_removals"
+    if isinstance(value, int) and not isinstance(value, bool):
+        limit = RemovalLimit(entries=value, percent=None)
+    elif isinstance(value, dict):
+        if set(value) - {"entries", "percent"}:
+            unknown = sorted(set(value) - {"entries", "percent"})[0]
+            raise BadInputError(f"{where}: unknown key '{unknown}'; use entries and percent")
+        entries, percent = value.get("entries", 0), value.get("percent")
+        if not _count(entries) or not (percent is None or _number(percent)):
+            raise BadInputError(f"{where}: entries must be a whole number, percent a number")
+        limit = RemovalLimit(entries=entries, percent=percent)
+    else:
+        raise _type_error(source, "max_removals", "a whole number or {entries: N, percent: P}")
+    if limit.entries < 0 or not 0 <= (limit.percent or 0) <= 100:
+        raise BadInputError(f"{where}: entries must be 0 or more, percent from 0 to 100")
+    return limit
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _record(cls: type, value: Any, where: str) -> Any:

@@ -19,11 +19,12 @@ from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputErr
 from exposure_sync.exposures.diff import DiffResult, diff_files
 from exposure_sync.exposures.write import read_generated, write_if_changed
 from exposure_sync.lineage.graph import build_lineage
+from exposure_sync.lineage.resolve import configured_constants
 from exposure_sync.looker.client import LookerClient
 from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
 from exposure_sync.looker.models import Crawl, CrawlFailure
-from exposure_sync.looker.snapshot import load_crawl, save_crawl
+from exposure_sync.looker.snapshot import check_snapshot_target, load_crawl, save_crawl
 from exposure_sync.sync import NOT_SETTLED, Skipped, SyncPlan, SyncReport, plan_sync
 
 
@@ -38,14 +39,18 @@ def run_command(
     section: str,
     granularity: str | None,
     output_format: str,
+    allow_removals: bool = False,
 ) -> int:
     """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
+    if allow_removals:
+        config = replace(config, allow_removals=True)
     output = _output_path(output_path, config)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
+    configured_constants(config)  # reads lookml_manifest: a bad one fails before crawling too
     crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
     plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND)
     old_text = output.read_text(encoding="utf-8") if output.exists() else None
@@ -65,9 +70,14 @@ def _diff(plan: SyncPlan, output: Path, old_text: str | None, output_format: str
     if output_format == "text":
         click.echo(result.unified, nl=False)
     summary = result.summary
+    # with failures or held removals "up to date" would mislead: say why first
+    warnings = []
     if plan.report.failures:
-        incomplete = f"{_incomplete(plan.report)}; entries of what failed are kept"
-        summary = incomplete + (f"\n{summary}" if result.has_changes else "")
+        warnings.append(f"{_incomplete(plan.report)}; entries of what failed are kept")
+    if plan.report.removals_held:
+        warnings.append(_held(plan.report))
+    if warnings:
+        summary = "\n".join(warnings + ([summary] if result.has_changes else []))
     _print_report(plan.report, output_format, summary=summary, diff=result)
     return _exit_code(plan.report, EXIT_CHANGES if result.has_changes else EXIT_OK)
 
@@ -77,15 +87,33 @@ def _check(plan: SyncPlan, output: Path, old_text: str | None, output_format: st
     stale = old_text != plan.text
     # with failures the verdict rests on an incomplete crawl: say "unknown", never "up to date"
     state = "unknown" if failures else "stale" if stale else "up to date"
+    if plan.report.removals_held and not failures:
+        state = "removals held"  # stale or not, the verdict waits for the user's word
     if output_format == "json":
         verdict = {"output": str(output), "state": state, "stale": None if failures else stale}
-        click.echo(json.dumps({**verdict, "failures": failures}))
+        held = {"removals_held": plan.report.removals_held}
+        click.echo(json.dumps({**verdict, "failures": failures, **held}))
     else:
-        hint = {"stale": "stale: run `exposure-sync sync`", "unknown": _incomplete(plan.report)}
+        hint = {
+            "stale": "stale: run `exposure-sync sync`",
+            "unknown": _incomplete(plan.report),
+            "removals held": _held(plan.report),
+        }
         click.echo(f"{output}: {hint.get(state, state)}")
         for failure in failures:
             click.echo(f"  FAILED {failure}", err=True)
+        for held in plan.report.removals_held:
+            click.echo(f"  HELD {held}", err=True)
     return _exit_code(plan.report, EXIT_CHANGES if stale else EXIT_OK)
+
+
+def _held(report: SyncReport) -> str:
+    count = len(report.removals_held)
+    return (
+        f"{count} removals held back, more than max_removals allows ({report.removal_limit}); "
+        "their entries are kept: if the dashboards are really gone, run again with "
+        "--allow-removals"
+    )
 
 
 def _incomplete(report: SyncReport) -> str:
@@ -105,6 +133,8 @@ def run_crawl(
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
+    check_snapshot_target(out_path)  # before crawling: a wrong --out fails in a second
+    configured_constants(config)
     crawl = read_looker(config, looker_ini, section)
     save_crawl(crawl, out_path)
     click.echo(
@@ -154,8 +184,9 @@ HEADER_COMMAND = (
 
 
 def _exit_code(report: SyncReport, code: int) -> int:
-    """Failed Looker requests win: the run is not complete, whatever else it found."""
-    return EXIT_LOOKER if report.failures else code
+    """Failed Looker requests win: the run is not complete, whatever else it found. So do
+    removals the deletion guard held back: Looker's answer may have lacked what it has."""
+    return EXIT_LOOKER if report.failures or report.removals_held else code
 
 
 def _print_report(
@@ -188,6 +219,8 @@ def report_lines(report: SyncReport) -> list[str]:
     counts = [f"{report.entries} exposures", f"{len(skipped)} skipped"]
     if kept:
         counts[0] += f" ({kept} of them kept from the last run: not read completely)"
+    if report.removals_held:
+        counts[0] += f" ({len(report.removals_held)} of them held back from removal)"
     if without_entry > 0:
         counts.append(f"{without_entry} not read completely and without an entry yet")
     lines = ["; ".join(counts)]
@@ -204,6 +237,9 @@ def report_lines(report: SyncReport) -> list[str]:
         lines.append(f"  explore no longer exists: {explore} ({_dashboards(ids)})")
     lines.extend(f"  note: {note}" for note in report.notes)
     lines.extend(f"  FAILED {failure}" for failure in report.failures)
+    if report.removals_held:
+        lines.append(f"  {_held(report)}:")
+        lines.extend(f"  HELD {held}" for held in report.removals_held)
     return lines
 
 

@@ -70,6 +70,9 @@ class SyncReport:
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)
+    # the deletion guard held these removals back ("dashboard 12 name: why it would go")
+    removals_held: list[str] = field(default_factory=list)
+    removal_limit: str = ""  # the limit in words, when removals were held
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class SyncReport:
             "missing_explores": self.missing_explores,
             "failures": self.failures,
             "kept_previous_entries": self.kept_previous,
+            "removals_held": self.removals_held,
             "notes": self.notes,
         }
 
@@ -179,8 +183,11 @@ class _Planner:
             self._gone("dashboard", previous),
             failed_look_ids=self.failed["look"],
             gone_look_ids=self._gone("look", previous),
+            removal_limit=None if self.config.allow_removals else self.config.max_removals,
         )
         self._finish_report(merged.entries, merged.kept + merged.unaccounted)
+        if merged.held:
+            self._report_held(merged.held, previous)
         return SyncPlan(
             render_exposures(merged.entries, command), merged.entries, self.report, self.lineage
         )
@@ -376,6 +383,16 @@ class _Planner:
         failures = [f"{f.kind} {f.id}: {f.reason}" for f in self.crawl.failures if self._matters(f)]
         report.failures = sorted(failures + self._incomplete, key=_failure_order)
         report.notes = sorted(self.lineage.notes)
+
+    def _report_held(self, held: list[Key], previous: list[ExposureEntry]) -> None:
+        names = {entry_key(entry): entry.name for entry in previous}
+        why = {(s.kind, s.id): s.reason for s in self.report.skipped}
+        self.report.removal_limit = self.config.max_removals.describe(len(previous))
+        self.report.removals_held = [
+            f"{kind} {item_id} {names[(kind, item_id)]}: "
+            f"{why.get((kind, item_id), 'no longer listed by Looker')}"
+            for kind, item_id in sorted(held, key=lambda key: (key[0], id_sort_key(key[1])))
+        ]
 
 
 def _failure_order(line: str) -> tuple[str, tuple[int, int, str], str]:

@@ -128,7 +128,8 @@ def test_what_looker_settles_is_settled_even_when_lineage_fails(
     config = settings_file(tmp_path, exclude_folders=["Shared/Operations/**"], retries=1)
     emulator.set_faults(FaultConfig(always_fail={"/connections/*": "500"}))
     try:
-        result = run("sync", greenery_manifest, output, config)
+        # excluding a whole folder removes more than max_removals: the user's word lets it through
+        result = run("sync", greenery_manifest, output, config, "--allow-removals")
     finally:
         emulator.set_faults(None)
     assert result.exit_code == 3, result.output
@@ -225,7 +226,8 @@ def sync_on(instance, manifest: Path, output: Path, config: Path):
 
 @pytest.mark.parametrize(
     "settings",
-    [{}, {"exclude_folders": ["Shared/Operations/**"]}],
+    # excluding a folder is a real clean-up: more removals than max_removals, so allowed
+    [{}, {"exclude_folders": ["Shared/Operations/**"], "allow_removals": True}],
     ids=["default rules", "with folder rules"],
 )
 def test_a_parent_folder_looker_hides_cuts_the_path_and_fails_nothing(
@@ -342,7 +344,9 @@ def test_exclude_dashboards_settles_what_keeps_failing(
     assert ids == sorted(ids, key=id_sort_key)  # 2 before 10, as everywhere in the report
     failed = set(ids)
     assert failed
-    result, output = sync_from_clean("excluded", exclude_dashboards=[*sorted(failed), "9999"])
+    result, output = sync_from_clean(
+        "excluded", exclude_dashboards=[*sorted(failed), "9999"], allow_removals=True
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     excluded = {s["id"] for s in report["skipped"] if s["reason"].endswith("exclude_dashboards")}

@@ -106,10 +106,19 @@ def validate_template(template: str) -> None:
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
-        if field not in TEMPLATE_FIELDS or spec or conversion:
-            known = ", ".join("{" + name + "}" for name in TEMPLATE_FIELDS)
+        known = ", ".join("{" + name + "}" for name in TEMPLATE_FIELDS)
+        if field not in TEMPLATE_FIELDS:
             raise BadInputError(
                 f"name_template '{template}': unknown field '{{{field}}}'; use only {known}"
+            )
+        if spec or conversion:
+            # values are slugs: padding or truncating them would only add underscores
+            written = (
+                f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            )
+            raise BadInputError(
+                f"name_template '{template}': '{written}' has a format spec or conversion, "
+                f"which names do not support; write plain fields such as {{{field}}}"
             )
 
 

@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 
 import lkml
 
 from exposure_sync.config import Config, ConnectionDefaults
 from exposure_sync.errors import BadInputError
+from exposure_sync.files import LOOKML_MANIFEST_MAX_BYTES, read_input
 from exposure_sync.lineage import liquid
 from exposure_sync.lineage.dialects import SqlDialect, as_dialect, get_dialect
 from exposure_sync.lineage.relation import Relation
@@ -121,7 +121,14 @@ def configured_constants(config: Config) -> dict[str, str]:
 def lookml_constants(path: str) -> dict[str, str]:
     """The `constant:` values of a LookML manifest.lkml; raises BadInputError."""
     try:
-        parsed = lkml.load(Path(path).read_text(encoding="utf-8"))
+        text = read_input(path, "lookml_manifest", LOOKML_MANIFEST_MAX_BYTES).decode("utf-8")
+        parsed = lkml.load(text)
+    except FileNotFoundError:
+        raise BadInputError(
+            f"{path}: cannot read the LookML manifest (not found); check lookml_manifest"
+        ) from None
+    except UnicodeDecodeError:
+        raise BadInputError(f"{path}: the LookML manifest is not UTF-8 text") from None
     except OSError as err:
         raise BadInputError(f"{path}: cannot read the LookML manifest ({err.strerror})") from None
     except SyntaxError as err:

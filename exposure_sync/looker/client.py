@@ -29,6 +29,7 @@ from looker_sdk.sdk import constants as sdk_constants
 
 from exposure_sync.config import Config
 from exposure_sync.errors import BadInputError, LookerError
+from exposure_sync.files import LOOKER_INI_MAX_BYTES, read_input
 
 API_VERSION = "4.0"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -112,7 +113,7 @@ class _Transport(requests_transport.RequestsTransport):
                 timeout=options.get("timeout") or self.settings.timeout,
             )
         except requests.RequestException as exc:
-            reply = Reply(False, b"", failure=_describe(exc))
+            reply = Reply(False, b"", failure=_describe(exc, self.settings.verify_ssl))
         else:
             reply = Reply(
                 resp.ok,
@@ -125,9 +126,11 @@ class _Transport(requests_transport.RequestsTransport):
         return reply
 
 
-def _describe(exc: requests.RequestException) -> str:
+def _describe(exc: requests.RequestException, verify_ssl: bool = True) -> str:
     # requests' messages embed the URL and urllib3 internals; say what happened instead
     if isinstance(exc, requests.exceptions.SSLError):
+        if not verify_ssl:  # certificates are not checked, so the handshake itself failed
+            return "TLS handshake failed (does the port speak plain HTTP? then use http://)"
         return "TLS error (set LOOKERSDK_VERIFY_SSL=false for a self-signed certificate)"
     if isinstance(exc, requests.exceptions.Timeout):
         return "timed out (LOOKERSDK_TIMEOUT sets the limit)"
@@ -390,6 +393,14 @@ def _gave_up(path: str, reply: Reply, attempts: int, method: str = "GET") -> Loo
 
 def _load_settings(ini: str | None, section: str | None) -> api_settings.ApiSettings:
     """The SDK's own settings (env overrides ini), turned into one-line errors."""
+    filename = ini if ini is not None else "looker.ini"
+    try:
+        # a FIFO or device would block or fill memory in the SDK's reader: refuse it first
+        read_input(filename, "looker.ini", LOOKER_INI_MAX_BYTES)
+    except FileNotFoundError:
+        pass  # the SDK's own message below (or LOOKERSDK_* variables alone)
+    except OSError as err:
+        raise BadInputError(f"{filename}: cannot read looker.ini ({err.strerror})") from None
     try:
         settings = api_settings.ApiSettings(
             filename=ini if ini is not None else "looker.ini",

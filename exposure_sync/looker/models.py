@@ -136,6 +136,10 @@ class Explore:
     always_join: tuple[str, ...] = ()
 
 
+# What a CrawlFailure can be about; a snapshot naming anything else was edited or damaged.
+FAILURE_KINDS = ("connection", "dashboard", "explore", "look", "query")
+
+
 @dataclass
 class CrawlFailure:
     """Something Looker would not give us; the dashboard keeps its previous entry."""

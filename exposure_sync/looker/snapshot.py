@@ -10,26 +10,38 @@ from __future__ import annotations
 import dataclasses
 import json
 import types
+from collections import Counter
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from exposure_sync.errors import BadInputError
-from exposure_sync.files import atomic_write
+from exposure_sync.files import atomic_write, read_input
 from exposure_sync.looker.decode_content import id_sort_key
 from exposure_sync.looker.models import (
+    FAILURE_KINDS,
     Connection,
     Crawl,
     CrawlFailure,
     Dashboard,
     Explore,
+    ExploreField,
     Folder,
     Look,
     MergeQuery,
+    Tile,
     User,
 )
 
 FORMAT = "exposure-sync-crawl"
 VERSION = 1
+# Keys a snapshot may lack: added after version 1 (snapshots of earlier releases stay
+# readable, with the default), or written only when set (`hidden`). Every other key is
+# required: one missing means an edited or damaged file.
+_OPTIONAL_KEYS: dict[type, set[str]] = {
+    Folder: {"hidden"},
+    Tile: {"merge_sources"},
+    ExploreField: {"kind"},
+}
 
 
 class _Corrupt(Exception):
@@ -76,11 +88,31 @@ def save_crawl(crawl: Crawl, path: str | Path) -> None:
         raise BadInputError(f"{path}: cannot write the snapshot ({err.strerror})") from None
 
 
+def check_snapshot_target(path: str | Path) -> None:
+    """Refuse to let `crawl --out` replace a file that is not a snapshot (a generated exposures
+    file, a manifest.json, anything else given by mistake): BadInputError, file untouched."""
+    try:
+        data = read_input(path, "the snapshot to replace")
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise BadInputError(f"{path}: cannot read ({err.strerror})") from None
+    try:
+        ours = json.loads(data.decode("utf-8")).get("format") == FORMAT
+    except (ValueError, AttributeError):  # not UTF-8, not JSON, not an object
+        ours = False
+    if not ours:
+        raise BadInputError(
+            f"refusing to overwrite {path}: it is not an exposure-sync crawl snapshot; "
+            "pass another --out, or delete the file first"
+        )
+
+
 def load_crawl(path: str | Path) -> Crawl:
     """Read a snapshot written by save_crawl; anything else is a one-line BadInputError."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_input(path, "the snapshot").decode("utf-8"))
     except FileNotFoundError:
         raise BadInputError(f"{path}: snapshot not found; check --from-snapshot") from None
     except OSError as err:
@@ -110,18 +142,32 @@ def crawl_from_json(raw: Any) -> Crawl:
     expected = set(crawl_to_json(Crawl(base_url="")))
     if set(raw) != expected:
         raise _Corrupt(f"unexpected or missing keys: {sorted(set(raw) ^ expected)}")
+    dashboards = _records(Dashboard, raw["dashboards"], "dashboards")
+    _unique([d.id for d in dashboards], "dashboards")
+    connections = _records(Connection, raw["connections"], "connections")
+    _unique([c.name for c in connections], "connections")
+    failures = _records(CrawlFailure, raw["failures"], "failures")
+    for i, failure in enumerate(failures):
+        if failure.kind not in FAILURE_KINDS:
+            raise _Corrupt(f"failures[{i}].kind {failure.kind!r} is not one of {FAILURE_KINDS}")
     return Crawl(
         base_url=_value(str, raw["base_url"], "base_url"),
-        dashboards=_records(Dashboard, raw["dashboards"], "dashboards"),
+        dashboards=dashboards,
         looks=_keyed(Look, raw["looks"], "looks"),
         merge_queries=_keyed(MergeQuery, raw["merge_queries"], "merge_queries"),
         explores=_explores(raw["explores"]),
-        connections={c.name: c for c in _records(Connection, raw["connections"], "connections")},
+        connections={c.name: c for c in connections},
         users=_keyed(User, raw["users"], "users"),
         folders=_keyed(Folder, raw["folders"], "folders"),
         generated_sql=_value(dict[str, str], raw["generated_sql"], "generated_sql"),
-        failures=_records(CrawlFailure, raw["failures"], "failures"),
+        failures=failures,
     )
+
+
+def _unique(ids: list[str], where: str) -> None:
+    repeated = sorted(i for i, count in Counter(ids).items() if count > 1)
+    if repeated:
+        raise _Corrupt(f"{where} repeats id {repeated[0]!r}")
 
 
 def _by_key(items: dict[str, Any]) -> list[Any]:
@@ -139,7 +185,9 @@ def _records(cls: type, value: Any, where: str) -> list[Any]:
 
 
 def _keyed(cls: type, value: Any, where: str) -> dict[str, Any]:
-    return {record.id: record for record in _records(cls, value, where)}
+    records = _records(cls, value, where)
+    _unique([record.id for record in records], where)
+    return {record.id: record for record in records}
 
 
 def _explores(value: Any) -> dict[tuple[str, str], Explore | None]:
@@ -149,6 +197,8 @@ def _explores(value: Any) -> dict[tuple[str, str], Explore | None]:
         if set(item) != {"model", "name", "explore"}:
             raise _Corrupt(f"{where} needs exactly model, name and explore")
         key = (_value(str, item["model"], where), _value(str, item["name"], where))
+        if key in explores:
+            raise _Corrupt(f"explores repeats {key[0]}::{key[1]}")
         explores[key] = _value(Explore | None, item["explore"], where)
     return explores
 
@@ -194,6 +244,9 @@ def _dataclass(cls: Any, value: Any, where: str) -> Any:
     unknown = set(value) - names
     if unknown:
         raise _Corrupt(f"{where} has unknown key {sorted(unknown)[0]!r}")
+    missing = sorted(names - set(value) - _OPTIONAL_KEYS.get(cls, set()))
+    if missing:
+        raise _Corrupt(f"{where} misses {missing[0]}")
     kwargs = {key: _value(hints[key], item, f"{where}.{key}") for key, item in value.items()}
     try:
         return cls(**kwargs)

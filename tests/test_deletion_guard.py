@@ -1,0 +1,97 @@
+"""The deletion guard end to end: Looker loses 20 of the 51 dashboards with entries at once.
+
+Real looker-sdk over HTTP to a one-off emulator, greenery's manifest from real `dbt parse`.
+Without --allow-removals nothing is removed and every command says so with exit 3; with it,
+the clean-up goes through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from exposure_sync.cli import cli
+from exposure_sync.looker.decode_content import id_sort_key
+from exposure_sync.looker.emulator.server import EmulatorServer
+from tests.conftest import GREENERY
+
+CONFIG = GREENERY / "exposure-sync.yml"
+LOST = 20
+
+
+def run(command: str, manifest: Path, output: Path, *extra: str) -> Result:
+    args = [command, "--manifest", str(manifest), "--output", str(output), "--config", str(CONFIG)]
+    return CliRunner().invoke(cli, [*args, *extra])
+
+
+def dashboard_ids(path: Path) -> list[str]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    ids = [entry["meta"]["looker_dashboard_id"] for entry in document["exposures"]]
+    return sorted(ids, key=id_sort_key)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def looker(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    """A greenery instance of its own: the test deletes dashboards from it."""
+    with EmulatorServer() as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+@pytest.fixture
+def synced(looker: EmulatorServer, greenery_manifest: Path, tmp_path: Path) -> Path:
+    output = tmp_path / "looker_exposures.yml"
+    result = run("sync", greenery_manifest, output)
+    assert result.exit_code == 0, result.output
+    assert len(dashboard_ids(output)) == 51
+    return output
+
+
+def test_losing_20_of_51_dashboards_removes_nothing_without_allow_removals(
+    looker: EmulatorServer, greenery_manifest: Path, synced: Path
+) -> None:
+    listed = dashboard_ids(synced)
+    lost = listed[:LOST]
+    for dashboard_id in lost:
+        looker.delete_dashboard(dashboard_id, hard=True)  # Looker answers as if never there
+    before = sha256(synced)
+
+    for command in ("check", "diff", "sync"):
+        result = run(command, greenery_manifest, synced)
+        assert result.exit_code == 3, (command, result.output)
+        assert "Traceback" not in result.output
+        held = [line for line in result.stderr.splitlines() if line.startswith("  HELD ")]
+        assert [line.split()[2] for line in held] == lost, command
+        assert f"{LOST} removals held back" in result.output, command
+        assert sha256(synced) == before, command
+
+    verdict = json.loads(run("check", greenery_manifest, synced, "--format", "json").stdout)
+    assert verdict["state"] == "removals held" and len(verdict["removals_held"]) == LOST
+    allowed_check = run("check", greenery_manifest, synced, "--allow-removals")
+    assert allowed_check.exit_code == 1, allowed_check.output  # stale: the removals are due
+    allowed = run("sync", greenery_manifest, synced, "--allow-removals")
+    assert allowed.exit_code == 0, allowed.output
+    assert dashboard_ids(synced) == listed[LOST:]
+
+
+def test_a_few_removals_pass_the_guard(
+    looker: EmulatorServer, greenery_manifest: Path, synced: Path
+) -> None:
+    """5 of 51 is within the default (at most 5, or 10%): removed, exit 0."""
+    listed = dashboard_ids(synced)
+    for dashboard_id in listed[:5]:
+        looker.delete_dashboard(dashboard_id)  # soft: Looker's trash
+    result = run("sync", greenery_manifest, synced)
+    assert result.exit_code == 0, result.output
+    assert dashboard_ids(synced) == listed[5:]
