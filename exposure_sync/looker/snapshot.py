@@ -41,6 +41,7 @@ _OPTIONAL_KEYS: dict[type, set[str]] = {
     Folder: {"hidden"},
     Tile: {"merge_sources"},
     ExploreField: {"kind"},
+    Connection: {"scratch_schema"},
 }
 
 
