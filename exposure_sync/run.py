@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from exposure_sync.config import Config, load_config
+from exposure_sync.config import Config, check_bounds, load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
 from exposure_sync.exposures.diff import DiffResult, diff_files
@@ -38,11 +38,10 @@ def run_command(
     section: str,
     granularity: str | None,
     output_format: str,
+    deadline: int | None = None,
 ) -> int:
     """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
-    config = load_config(config_path)
-    if granularity:
-        config = replace(config, granularity=granularity)
+    config = _with_flags(load_config(config_path), granularity, deadline)
     output = _output_path(output_path, config)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
@@ -100,11 +99,10 @@ def run_crawl(
     looker_ini: Path | None,
     section: str,
     granularity: str | None = None,
+    deadline: int | None = None,
 ) -> int:
     """`crawl --out FILE`: what Looker said, saved for offline runs."""
-    config = load_config(config_path)
-    if granularity:
-        config = replace(config, granularity=granularity)
+    config = _with_flags(load_config(config_path), granularity, deadline)
     crawl = read_looker(config, looker_ini, section)
     save_crawl(crawl, out_path)
     click.echo(
@@ -112,6 +110,16 @@ def run_crawl(
         err=True,
     )
     return EXIT_LOOKER if crawl.failures else EXIT_OK
+
+
+def _with_flags(config: Config, granularity: str | None, deadline: int | None) -> Config:
+    """Command-line flags over the config file's settings."""
+    if granularity:
+        config = replace(config, granularity=granularity)
+    if deadline is not None:
+        config = replace(config, deadline=deadline)
+        check_bounds(config, "--deadline")
+    return config
 
 
 def read_looker(config: Config, looker_ini: Path | None, section: str | None) -> Crawl:
