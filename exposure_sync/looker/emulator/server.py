@@ -33,6 +33,7 @@ import json
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -218,8 +219,11 @@ class EmulatorServer:
     # --- auth ----------------------------------------------------------------------------------
 
     def _login(self, client_id: str, client_secret: str) -> dict[str, Any]:
-        ok_id = secrets.compare_digest(client_id, self.client_id)
-        if not (ok_id and secrets.compare_digest(client_secret, self.client_secret)):
+        # as bytes: compare_digest refuses str with non-ASCII characters, and any client may
+        # send any credentials
+        ok_id = secrets.compare_digest(client_id.encode(), self.client_id.encode())
+        ok_secret = secrets.compare_digest(client_secret.encode(), self.client_secret.encode())
+        if not (ok_id and ok_secret):
             raise not_found()
         token = secrets.token_urlsafe(30)
         with self._token_lock:
@@ -249,6 +253,17 @@ class _Httpd(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line on stderr instead of socketserver's traceback: a client that hangs up
+        mid-answer (timeouts do) is ordinary, and a server error still says what it was."""
+        err = sys.exc_info()[1]
+        client = ":".join(map(str, client_address)) if client_address else "a client"
+        if isinstance(err, ConnectionError | TimeoutError):
+            what = f"{client} disconnected before its answer was sent ({type(err).__name__})"
+        else:
+            what = f"error answering {client}: {type(err).__name__}: {err}"
+        print(f"looker emulator: {what}", file=sys.stderr, flush=True)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     emulator: EmulatorServer
@@ -277,8 +292,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         start = time.monotonic()
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw_body = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True  # the body cannot be skipped
+            self._send(_error(400, "Content-Length must be a number"))
+            return
+        raw_body = self.rfile.read(length) if length > 0 else b""
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         operation, handler, args, path = _resolve(method, url.path)
         query = urlencode(sorted(params.items()))
@@ -390,7 +410,8 @@ def _response_fields(operation: str, params: dict[str, str]) -> FieldTree | None
 
 def _form(body: bytes, content_type: str | None) -> dict[str, str]:
     if body and "x-www-form-urlencoded" in (content_type or ""):
-        return {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
+        text = body.decode("utf-8", errors="replace")  # bad bytes: credentials that fail
+        return {k: v[-1] for k, v in parse_qs(text).items()}
     return {}
 
 
