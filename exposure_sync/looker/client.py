@@ -384,21 +384,28 @@ class LookerClient:
                 return
             except sdk_error.SDKError:
                 reply = self._transport.last_reply
-            except serialize.DeserializeError:
-                # a 200 that is not a Looker token: the URL points at something else
+            except (serialize.DeserializeError, UnicodeError):
+                # a 200 that is not a Looker token (nor text): the URL points at something else
                 raise LookerError(
                     f"{self.base_url} did not answer like a Looker API; check LOOKERSDK_BASE_URL"
                 ) from None
             if reply is None or reply.status not in (*RETRY_STATUSES, None):
                 raise LookerAuthError(self._refused_message(reply))
             if attempt < self.retries:
-                self._sleep(min(self._delay(attempt, reply), self._deadline.remaining()))
+                delay = self._delay(attempt, reply)
+                if delay >= self._deadline.remaining():
+                    raise LookerError(f"{self._login_failed(reply)}; {self._past_deadline(delay)}")
+                self._sleep(delay)
+        raise LookerError(self._login_failed(reply))
+
+    def _login_failed(self, reply: Reply | None) -> str:
         if reply is not None and reply.status is None:
-            raise LookerError(
+            return (
                 f"Looker is unreachable at {self.base_url}: {reply.failure}; "
                 f"check {_ENV}_BASE_URL and the network"
             )
-        raise LookerError(f"Looker kept failing to log in at {self.base_url} (HTTP {reply.status})")
+        status = reply.status if reply is not None else None
+        return f"Looker kept failing to log in at {self.base_url} (HTTP {status})"
 
     def _refused_message(self, reply: Reply | None) -> str:
         where = f" or client_id/client_secret in {self._ini}" if self._ini else ""
@@ -450,19 +457,19 @@ def _json(reply: Reply, expect: Check | None) -> Any:
     try:
         value = json.loads(reply.value.decode(reply.encoding))
     except (ValueError, LookupError):  # LookupError: a charset Python does not know
-        raise BadAnswer(f"{_kind_of_body(reply)}, not JSON") from None
+        raise BadAnswer(_not_json(reply)) from None
     problem = expect(value) if expect is not None else None
     if problem:
         raise BadAnswer(problem)
     return value
 
 
-def _kind_of_body(reply: Reply) -> str:
+def _not_json(reply: Reply) -> str:
     if not reply.value.strip():
-        return "an empty body"
+        return "an empty body, not JSON"
     if _looks_like_html(reply):
-        return "an HTML page"
-    return "something else"
+        return "an HTML page, not JSON"
+    return "a body that is not JSON"
 
 
 def _looks_like_html(reply: Reply) -> bool:
@@ -477,8 +484,10 @@ def _sql_text(reply: Reply) -> str:
         text = reply.value.decode(reply.encoding)
     except (UnicodeDecodeError, LookupError):
         raise BadAnswer(f"text that is not {reply.encoding}") from None
-    if not text.strip() or _looks_like_html(reply):
-        raise BadAnswer(f"{_kind_of_body(reply)}, not SQL")
+    if not text.strip():
+        raise BadAnswer("an empty body, not SQL")
+    if _looks_like_html(reply):
+        raise BadAnswer("an HTML page, not SQL")
     return text
 
 
