@@ -91,7 +91,7 @@ def _problem(value: Any, key: Key, where: str) -> str | None:
 
 def _object_problem(value: Mapping[str, Any], shape: Shape, where: str) -> str | None:
     # name the object by its id when it has one: "dashboard 7" says more than "row 3"
-    if "id" in value and isinstance(value["id"], str | int) and where.startswith("row"):
+    if where.startswith("row") and _has_kind(value.get("id"), "id"):
         where = f"{_SCHEMA_WORDS.get(shape.schema, shape.schema)} {value['id']}"
     for name, key in shape.keys.items():
         if name not in value:
@@ -354,13 +354,11 @@ CONNECTION = Shape(
 # (schema, key) where a shape refuses the null the spec allows, and why
 TIGHTENED = {
     ("Dashboard", "dashboard_elements"): "null is not a dashboard without tiles (those are [])",
-    ("DashboardElement", "id"): "tiles are told apart and sorted by id",
     ("LookWithQuery", "query"): "a look shows a query; without it its tile would read nothing",
     ("LookmlModelExplore", "name"): "the explore we asked for by name",
     ("LookmlModelExplore", "model_name"): "the model we asked for by name",
     ("LookmlModelExplore", "connection_name"): "its tables are read through the connection",
     ("LookmlModelExplore", "fields"): "the views a query uses are found through its fields",
-    ("LookmlModelExploreField", "name"): "queries name fields by it",
     ("LookmlModelExploreJoins", "name"): "fields name their join by it",
     ("MergeQuery", "source_queries"): "merged results read their source queries",
     ("MergeQuerySourceQuery", "query_id"): "a source is read by its query id",

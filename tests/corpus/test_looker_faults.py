@@ -118,3 +118,31 @@ def test_hostile_looker_loses_nothing(looker, greenery_manifest, clean, tmp_path
         assert len(lines) == 1 and lines[0].startswith("error: "), stderr
     if "says" in row:
         assert any(re.search(row["says"], line) for line in lines), stderr
+
+
+def test_deadline_flag_bounds_check_and_crawl(looker, greenery_manifest, clean, tmp_path):
+    """--deadline on the command line wins over the config's, on check and crawl alike."""
+    server, _ = looker
+    start_file = clean({})
+    output = tmp_path / start_file.name
+    output.write_bytes(start_file.read_bytes())
+    config = settings_file(tmp_path, {"timeout": 30, "deadline": 600})
+    base = ["--manifest", str(greenery_manifest), "--output", str(output), "--config", str(config)]
+    server.set_faults(FaultConfig(mangle={"/lookml_models/*": "stall"}))
+    start = time.monotonic()
+    try:
+        checked = CliRunner().invoke(cli, ["check", *base, "--deadline", "2"], env=server.env())
+        crawled = CliRunner().invoke(
+            cli, ["crawl", "--out", str(tmp_path / "c.json"), "--deadline", "2"], env=server.env()
+        )
+    finally:
+        server.set_faults(None)
+    assert time.monotonic() - start < 2 * (2 + GRACE_S)
+    for result in (checked, crawled):
+        assert result.exit_code == 3, result.stderr
+        assert "the deadline (2 s for the whole read) passed" in result.stderr
+    assert not (tmp_path / "c.json").exists()
+    assert sha256(output) == sha256(start_file)
+    refused = CliRunner().invoke(cli, ["diff", *base, "--deadline", "0"], env=server.env())
+    assert refused.exit_code == 2
+    assert refused.stderr == "error: --deadline: 'deadline' is 0; it must be between 1 and 86400\n"
