@@ -12,6 +12,7 @@ holds the shapes to the spec).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -175,6 +176,19 @@ def _tile_has_its_query(tile: Mapping[str, Any]) -> str | None:
     return f"tile {tile.get('id')} is a {tile.get('type')} tile without query, look or merge"
 
 
+def _dynamic_fields_are_json(query: Mapping[str, Any]) -> str | None:
+    """Dynamic fields come as a JSON string (a list); unreadable, the views their `based_on`
+    and expressions name would be lost."""
+    text = query.get("dynamic_fields")
+    if not text:
+        return None
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return "dynamic_fields is not JSON"
+    return None if isinstance(items, list) else "dynamic_fields is not a JSON list"
+
+
 def _explore_has_fields(explore: Mapping[str, Any]) -> str | None:
     fieldset = explore.get("fields") or {}
     if any(fieldset.get(kind) for kind in ("dimensions", "measures", "filters", "parameters")):
@@ -208,6 +222,7 @@ QUERY = Shape(
         "pivots": STRS,
         "dynamic_fields": STR,
     },
+    rules=(_dynamic_fields_are_json,),
 )
 LOOK = Shape(
     "LookWithQuery",

@@ -145,6 +145,8 @@ def test_a_whole_dashboard_passes() -> None:
         ("dashboard_elements.0.query.view", " ", "query.view is an empty string, not a name"),
         ("dashboard_elements.0.query.fields", "a,b", "fields is a string, not a list of strings"),
         ("dashboard_elements.0.query.sorts", "<missing>", "query without sorts"),
+        ("dashboard_elements.0.query.dynamic_fields", "[{", "dynamic_fields is not JSON"),
+        ("dashboard_elements.0.query.dynamic_fields", "{}", "dynamic_fields is not a JSON list"),
     ],
 )
 def test_a_dashboard_lacking_what_we_asked_for(path: str, value: Any, problem: str) -> None:

@@ -5,11 +5,13 @@ served everywhere else, so a test sees exactly what one misbehaving endpoint doe
 A spec is a kind, or `kind:key` for the kinds that act on one key wherever it occurs:
 
 - what the body is: `garbage` (bytes that are not JSON), `html` (a proxy's error page, status
-  200), `empty` (an empty body), `not_list` (a list answer wrapped in an object), `huge` (an
-  answer that never ends: blank padding, then the JSON, up to HUGE_BYTES);
+  200), `empty` (an empty body), `wrong_shape` (a list answer wrapped in an object, an object
+  answer in a list), `huge` (an answer that never ends: blank padding, then the JSON, up to
+  HUGE_BYTES);
 - what the JSON holds: `null:KEY`, `missing:KEY`, `wrong_type:KEY` (a list becomes an object,
-  an object a string, anything else a list), `empty_lists` or `empty_lists:KEY` (nested lists
-  become []; the top-level list of a search stays);
+  an object a string, anything else a list), `bad_text:KEY` (a string that is not what Looker
+  writes there, e.g. not JSON), `empty_lists` or `empty_lists:KEY` (nested lists become []; the
+  top-level list of a search stays);
 - how it arrives: `stall` (accepts, never answers), `slow` (answers after SLOW_S), `drip` (the
   body one byte a second), `drip_headers` (everything one byte a second).
 
@@ -22,11 +24,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-JSON_KINDS = ("null", "missing", "wrong_type", "empty_lists", "not_list")
+JSON_KINDS = ("null", "missing", "wrong_type", "bad_text", "empty_lists", "wrong_shape")
 BODY_KINDS = ("garbage", "html", "empty")
 TIME_KINDS = ("stall", "slow", "drip", "drip_headers", "huge")
 MANGLE_KINDS = (*JSON_KINDS, *BODY_KINDS, *TIME_KINDS)
-_KEYED = ("null", "missing", "wrong_type")
+_KEYED = ("null", "missing", "wrong_type", "bad_text")
 
 SLOW_S = 5.0
 DRIP_INTERVAL_S = 1.0
@@ -53,13 +55,17 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 
 def mangle_json(body: Any, kind: str, key: str | None) -> Any:
     """The JSON answer as the hostile endpoint serves it."""
-    if kind == "not_list":
-        return {"rows": body} if isinstance(body, list) else body
+    if kind == "wrong_shape":
+        return {"rows": body} if isinstance(body, list) else [body]
     if kind == "empty_lists":
         return _walk(body, lambda name, value: [] if isinstance(value, list) else value, key)
     if kind == "missing":
         return _walk(body, lambda name, value: _DROP, key)
-    change = {"null": lambda value: None, "wrong_type": _wrong_type}[kind]
+    change = {
+        "null": lambda value: None,
+        "wrong_type": _wrong_type,
+        "bad_text": lambda value: "{{not what Looker writes" if value else value,
+    }[kind]
     return _walk(body, lambda name, value: change(value), key)
 
 
