@@ -4,12 +4,14 @@ time budget, and the whole read of Looker within a deadline.
 requests' and urllib3's timeouts bound each socket operation, not the answer: a server that
 sends one byte a second never times out. So each request runs under a watch: a timer that, when
 the budget is spent, shuts the connection's socket down, which ends whatever read is blocked on
-it. The connection classes register themselves with the watch of the thread that sends on them.
+it. The connection classes register themselves with the watch of the thread that sends on them;
+one watchdog thread keeps every watch's time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import socket
 import threading
@@ -60,18 +62,18 @@ class Watch:
     def __init__(self, budget: float) -> None:
         self.budget = budget
         self.fired = False
+        self._done = False
         self._connections: list[HTTPConnection] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(budget, self._fire)
-        self._timer.daemon = True
 
     def __enter__(self) -> Watch:
         _current.watch = self
-        self._timer.start()
+        _WATCHDOG.schedule(time.monotonic() + self.budget, self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self._done = True
         _current.watch = None
 
     def add(self, connection: HTTPConnection) -> None:
@@ -81,12 +83,48 @@ class Watch:
         if fired:  # the budget ran out while the connection was being taken from the pool
             _shut(connection)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self._done:
+                return
             self.fired = True
             connections = list(self._connections)
         for connection in connections:
             _shut(connection)
+
+
+class _Watchdog:
+    """One thread for every watch (a timer thread per request would cost ~0.1 ms each)."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Watch]] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, when: float, watch: Watch) -> None:
+        with self._cond:
+            heapq.heappush(self._due, (when, id(watch), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="looker-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._due:
+                    self._cond.wait()
+                when, _, watch = self._due[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._due)
+            watch.fire()  # outside the lock: shutting a socket down may take a moment
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(connection: HTTPConnection) -> None:
@@ -147,7 +185,8 @@ def fetch(
             finally:
                 response.close()
         except (requests.RequestException, OSError) as err:
-            if watch.fired:
+            # requests' own timeout (one socket operation) may beat the watch by a hair
+            if watch.fired or isinstance(err, requests.Timeout):
                 raise AnswerTooSlow() from err
             raise
 
