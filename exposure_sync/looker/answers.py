@@ -57,56 +57,78 @@ class Shape:
 
 def one(shape: Shape) -> Callable[[Any], str | None]:
     """A check for an answer that is one object of `shape`."""
-    return lambda value: _problem(value, Key("obj", False, shape), "the answer")
+    return lambda value: _located("the answer", _problem(value, Key("obj", False, shape)))
 
 
 def rows(shape: Shape) -> Callable[[Any], str | None]:
     """A check for an answer that is a list of objects of `shape` (a search page, a listing)."""
+    row_key = Key("obj", False, shape)
 
     def check(value: Any) -> str | None:
         if not isinstance(value, list):
             return f"{_type_name(value)}, not a list"
         for index, row in enumerate(value):
-            problem = _problem(row, Key("obj", False, shape), f"row {index + 1}")
-            if problem:
-                return problem
+            found = _problem(row, row_key)
+            if found:
+                return _located(_row_name(row, shape, index), found)
         return None
 
     return check
 
 
-def _problem(value: Any, key: Key, where: str) -> str | None:
+# A problem found: the path to it (keys and [indexes], innermost last) and what is wrong. The
+# path is built only on the way back from a problem: checking a whole answer costs no strings.
+Found = tuple[list[str], str]
+
+
+def _problem(value: Any, key: Key) -> Found | None:
     if value is None:
-        return None if key.nullable else f"{where} is null"
+        return None if key.nullable else ([], "is null")
     if not _has_kind(value, key.kind):
-        return f"{where} is {_type_name(value)}, not {_KIND_NAMES[key.kind]}"
+        return [], f"is {_type_name(value)}, not {_KIND_NAMES[key.kind]}"
     if key.kind == "obj":
-        return _object_problem(value, key.shape, where)  # type: ignore[arg-type]
+        return _object_problem(value, key.shape)  # type: ignore[arg-type]
     if key.kind == "objs":
+        item_key = Key("obj", False, key.shape)
         for index, item in enumerate(value):
-            problem = _problem(item, Key("obj", False, key.shape), f"{where}[{index}]")
-            if problem:
-                return problem
+            found = _problem(item, item_key)
+            if found:
+                found[0].append(f"[{index}]")
+                return found
     return None
 
 
-def _object_problem(value: Mapping[str, Any], shape: Shape, where: str) -> str | None:
-    # name the object by its id when it has one: "dashboard 7" says more than "row 3"
-    if where.startswith("row") and _has_kind(value.get("id"), "id"):
-        where = f"{_SCHEMA_WORDS.get(shape.schema, shape.schema)} {value['id']}"
+def _object_problem(value: Mapping[str, Any], shape: Shape) -> Found | None:
     for name, key in shape.keys.items():
         if name not in value:
-            return f"{where} without {name}"
-        problem = _problem(
-            value[name], key, f"{where}: {name}" if ":" not in where else f"{where}.{name}"
-        )
-        if problem:
-            return problem
+            return [], f"without {name}"
+        found = _problem(value[name], key)
+        if found:
+            found[0].append(name)
+            return found
     for rule in shape.rules:
         problem = rule(value)
         if problem:
-            return f"{where}: {problem}"
+            return [], f": {problem}"
     return None
+
+
+def _located(where: str, found: Found | None) -> str | None:
+    """`dashboard 7: dashboard_elements[0].query.model is null`."""
+    if found is None:
+        return None
+    parts, problem = found
+    path = "".join(p if p.startswith("[") else f".{p}" for p in reversed(parts)).lstrip(".")
+    if path:
+        where = f"{where}: {path}"
+    return f"{where}{problem}" if problem.startswith(":") else f"{where} {problem}"
+
+
+def _row_name(row: Any, shape: Shape, index: int) -> str:
+    """A row by its id when it has one: "dashboard 7" says more than "row 3"."""
+    if isinstance(row, dict) and _has_kind(row.get("id"), "id"):
+        return f"{_SCHEMA_WORDS.get(shape.schema, shape.schema)} {row['id']}"
+    return f"row {index + 1}"
 
 
 def _has_kind(value: Any, kind: str) -> bool:
