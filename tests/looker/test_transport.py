@@ -85,3 +85,16 @@ def test_a_stopped_looker_ends_by_the_deadline(monkeypatch: pytest.MonkeyPatch):
     message, took = timed(lambda: LookerClient(retries=20, deadline=2).login())
     assert "Looker is unreachable" in message and "would pass the deadline" in message
     assert took < 3
+
+
+def test_behind_an_http_proxy_too(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch):
+    """The emulator as the proxy: requests sends it absolute URLs for any host."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", emulator.base_url)
+    monkeypatch.setenv("LOOKERSDK_BASE_URL", "http://looker.invalid:19999")
+    emulator.set_faults(FaultConfig(mangle={"/folders": "drip_headers"}))
+    client = LookerClient(retries=0, timeout=1)
+    client.login()
+    message, took = timed(lambda: client.get_json("/folders"))
+    assert "no complete answer within 1 s" in message and took < 2.5
