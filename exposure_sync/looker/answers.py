@@ -13,6 +13,7 @@ holds the shapes to the spec).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -55,9 +56,17 @@ class Shape:
 # -- checking -----------------------------------------------------------------------------------
 
 
-def one(shape: Shape) -> Callable[[Any], str | None]:
-    """A check for an answer that is one object of `shape`."""
-    return lambda value: _located("the answer", _problem(value, Key("obj", False, shape)))
+def one(shape: Shape, asked_id: str | None = None) -> Callable[[Any], str | None]:
+    """A check for an answer that is one object of `shape` (the one with `asked_id`)."""
+    key = Key("obj", False, shape)
+
+    def check(value: Any) -> str | None:
+        problem = _located("the answer", _problem(value, key))
+        if problem is None and asked_id is not None and str(value["id"]) != asked_id:
+            problem = f"the answer is about {value['id']}, not {asked_id}"
+        return problem
+
+    return check
 
 
 def rows(shape: Shape) -> Callable[[Any], str | None]:
@@ -67,10 +76,15 @@ def rows(shape: Shape) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, list):
             return f"{_type_name(value)}, not a list"
+        seen: set[str] = set()
         for index, row in enumerate(value):
             found = _problem(row, row_key)
             if found:
                 return _located(_row_name(row, shape, index), found)
+            row_id = str(row.get("id"))
+            if "id" in shape.keys and row_id in seen:
+                return f"{_row_name(row, shape, index)} twice"
+            seen.add(row_id)
         return None
 
     return check
@@ -138,6 +152,10 @@ def _has_kind(value: Any, kind: str) -> bool:
         )
     if kind == "name":
         return isinstance(value, str) and value.strip() != ""
+    if kind == "lookml":
+        return isinstance(value, str) and _LOOKML_NAME.fullmatch(value) is not None
+    if kind == "field":
+        return isinstance(value, str) and _LOOKML_FIELD.fullmatch(value) is not None
     if kind == "strs":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind == "int":
@@ -145,11 +163,17 @@ def _has_kind(value: Any, kind: str) -> bool:
     return isinstance(value, _KIND_TYPES[kind])
 
 
+# LookML names (models, explores, views, joins) and fields (`view.field`); an answer naming
+# something else would read as an explore or field that no longer exists
+_LOOKML_NAME = re.compile(r"[A-Za-z0-9_]+")
+_LOOKML_FIELD = re.compile(r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+")
 _KIND_TYPES: dict[str, type] = {"str": str, "bool": bool, "map": dict, "obj": dict, "objs": list}
 _KIND_NAMES = {
     "id": "an id",
     "str": "a string",
     "name": "a name",
+    "lookml": "a LookML name",
+    "field": "a LookML field name",
     "bool": "true or false",
     "int": "a whole number",
     "strs": "a list of strings",
@@ -198,6 +222,11 @@ def _tile_has_its_query(tile: Mapping[str, Any]) -> str | None:
     return f"tile {tile.get('id')} is a {tile.get('type')} tile without query, look or merge"
 
 
+def _query_has_fields(query: Mapping[str, Any]) -> str | None:
+    """Looker runs no query without fields: one without would depend on nothing."""
+    return None if query.get("fields") else "a query without fields"
+
+
 def _dynamic_fields_are_json(query: Mapping[str, Any]) -> str | None:
     """Dynamic fields come as a JSON string (a list); unreadable, the views their `based_on`
     and expressions name would be lost."""
@@ -209,6 +238,13 @@ def _dynamic_fields_are_json(query: Mapping[str, Any]) -> str | None:
     except ValueError:
         return "dynamic_fields is not JSON"
     return None if isinstance(items, list) else "dynamic_fields is not a JSON list"
+
+
+def _look_is_the_tiles(tile: Mapping[str, Any]) -> str | None:
+    look = tile.get("look")
+    if look and tile.get("look_id") is not None and str(look.get("id")) != str(tile["look_id"]):
+        return f"tile {tile.get('id')} shows look {tile['look_id']}, not look {look.get('id')}"
+    return None
 
 
 def _explore_has_fields(explore: Mapping[str, Any]) -> str | None:
@@ -225,6 +261,7 @@ def _merge_has_sources(merge: Mapping[str, Any]) -> str | None:
 # -- the shapes ---------------------------------------------------------------------------------
 
 ID = Key("id", nullable=False)
+LOOKML_NAME = Key("lookml", nullable=False)
 OPTIONAL_ID = Key("id")
 NAME = Key("name", nullable=False)
 STR = Key("str")
@@ -235,16 +272,16 @@ QUERY = Shape(
     "Query",
     {
         "id": OPTIONAL_ID,  # a LookML dashboard's query may come without one
-        "model": NAME,
-        "view": NAME,
-        "fields": STRS,
+        "model": LOOKML_NAME,
+        "view": LOOKML_NAME,
+        "fields": Key("strs", nullable=False),
         "filters": Key("map"),
         "filter_expression": STR,
         "sorts": STRS,
         "pivots": STRS,
         "dynamic_fields": STR,
     },
-    rules=(_dynamic_fields_are_json,),
+    rules=(_query_has_fields, _dynamic_fields_are_json),
 )
 LOOK = Shape(
     "LookWithQuery",
@@ -287,7 +324,7 @@ TILE = Shape(
         "query": Key("obj", shape=QUERY),
         "look": Key("obj", shape=LOOK),
     },
-    rules=(_tile_has_its_query,),
+    rules=(_tile_has_its_query, _look_is_the_tiles),
 )
 CERTIFICATION = Shape("Certification", {"certification_status": STR})
 DASHBOARD = Shape(
@@ -317,7 +354,7 @@ DASHBOARD_ROW = Shape("DashboardBase", {"id": ID, "title": STR})
 
 EXPLORE_FIELD = Shape(
     "LookmlModelExploreField",
-    {"name": NAME, "view": STR, "original_view": STR, "sql": STR},
+    {"name": Key("field", nullable=False), "view": STR, "original_view": STR, "sql": STR},
 )
 _FIELD_LIST = Key("objs", shape=EXPLORE_FIELD)
 FIELDSET = Shape(
@@ -332,12 +369,12 @@ FIELDSET = Shape(
 JOIN = Shape(
     "LookmlModelExploreJoins",
     {
-        "name": NAME,
+        "name": LOOKML_NAME,
         "from": STR,
         "sql_table_name": STR,
         "sql_on": STR,
         "foreign_key": STR,
-        "required_joins": STRS,
+        "required_joins": Key("strs", nullable=False),
         "dependent_fields": STRS,
     },
 )
@@ -345,13 +382,13 @@ EXPLORE = Shape(
     "LookmlModelExplore",
     {
         "id": Key("str"),
-        "name": NAME,
-        "model_name": NAME,
+        "name": LOOKML_NAME,
+        "model_name": LOOKML_NAME,
         "view_name": STR,
         "connection_name": NAME,
         "sql_table_name": STR,  # null: the base view is a derived table
-        "always_join": STRS,
-        "joins": Key("objs", shape=JOIN),
+        "always_join": Key("strs", nullable=False),
+        "joins": Key("objs", nullable=False, shape=JOIN),
         "fields": Key("obj", nullable=False, shape=FIELDSET),
     },
     rules=(_explore_has_fields,),
@@ -394,6 +431,10 @@ TIGHTENED = {
     ("LookWithQuery", "query"): "a look shows a query; without it its tile would read nothing",
     ("LookmlModelExplore", "name"): "the explore we asked for by name",
     ("LookmlModelExplore", "model_name"): "the model we asked for by name",
+    ("LookmlModelExplore", "joins"): "[] is an explore without joins; null is not an answer",
+    ("LookmlModelExplore", "always_join"): "as joins",
+    ("LookmlModelExploreJoins", "required_joins"): "as joins: the joins a join needs",
+    ("Query", "fields"): "Looker runs no query without fields",
     ("LookmlModelExplore", "connection_name"): "its tables are read through the connection",
     ("LookmlModelExplore", "fields"): "the views a query uses are found through its fields",
     ("LookmlModelExploreJoins", "name"): "fields name their join by it",

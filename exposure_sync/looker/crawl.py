@@ -280,8 +280,10 @@ class _Crawler:
     def _listing(self, path: str, shape: Shape, **params: Any) -> list[dict[str, Any]]:
         return self.client.get_json(path, fields=shape.fields, expect=answers.rows(shape), **params)
 
-    def _one(self, path: str, shape: Shape) -> dict[str, Any]:
-        return self.client.get_json(path, fields=shape.fields, expect=answers.one(shape))
+    def _one(self, path: str, shape: Shape, asked_id: str | None = None) -> dict[str, Any]:
+        """GET one object; with `asked_id`, an answer about another one is not an answer."""
+        check = answers.one(shape, asked_id)
+        return self.client.get_json(path, fields=shape.fields, expect=check)
 
     def _pages(
         self, path: str, shape: Shape, stage: str | None, **params: Any
@@ -344,7 +346,7 @@ class _Crawler:
     def _get_dashboard(self, dashboard_id: str) -> Any:
         # LookML dashboards' ids are model::name
         shape = answers.LOOKML_DASHBOARD if "::" in dashboard_id else answers.DASHBOARD
-        return self._one(f"/dashboards/{quote(dashboard_id, safe='')}", shape)
+        return self._one(f"/dashboards/{quote(dashboard_id, safe='')}", shape, dashboard_id)
 
     def _lookml_pages(self) -> list[Row] | None:
         """LookML dashboards with their tiles, from their own search; None on a Looker that
@@ -461,7 +463,9 @@ class _Crawler:
         results = _fetch_each(
             self.pool,
             missing,
-            lambda lid: look_from_json(self._one(f"/looks/{quote(lid, safe='')}", answers.LOOK)),
+            lambda lid: look_from_json(
+                self._one(f"/looks/{quote(lid, safe='')}", answers.LOOK, lid)
+            ),
             self._tick("looks"),
         )
         found: dict[str, Look] = {}
@@ -478,7 +482,7 @@ class _Crawler:
             self.pool,
             sorted(set(ids) - set(self.queries), key=id_sort_key),
             lambda qid: query_from_json(
-                self._one(f"/queries/{quote(qid, safe='')}", answers.QUERY)
+                self._one(f"/queries/{quote(qid, safe='')}", answers.QUERY, qid)
             ),
             self._tick(stage),
         )
@@ -496,7 +500,7 @@ class _Crawler:
         merges = _fetch_each(
             self.pool,
             sorted(dependents, key=id_sort_key),
-            lambda mid: self._one(f"/merge_queries/{quote(mid, safe='')}", answers.MERGE),
+            lambda mid: self._one(f"/merge_queries/{quote(mid, safe='')}", answers.MERGE, mid),
             self._tick("merged results"),
         )
         query_ids = {
@@ -589,7 +593,7 @@ class _Crawler:
         results = _fetch_each(
             self.pool,
             chunks,
-            lambda chunk: self._listing("/users", answers.USER, ids=chunk),
+            self._users_by_ids,
             self._tick("users"),
         )
         users: dict[str, User] = {}
@@ -598,6 +602,19 @@ class _Crawler:
                 raise result  # owners would silently fall back to the default owner
             users.update((u.id, u) for u in map(user_from_json, result))
         return users
+
+    def _users_by_ids(self, ids: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Users by id; an answer with users we did not ask for is not an answer (a user we
+        asked for and did not get is unknown: deleted users are not listed)."""
+        asked = set(ids)
+        rows_check = answers.rows(answers.USER)
+
+        def check(value: Any) -> str | None:
+            problem = rows_check(value)
+            strangers = problem is None and {str(row["id"]) for row in value} - asked
+            return problem or (f"users not asked for: {sorted(strangers)}" if strangers else None)
+
+        return self.client.get_json("/users", fields=answers.USER.fields, expect=check, ids=ids)
 
     def _folders(
         self,
@@ -615,7 +632,7 @@ class _Crawler:
             results = _fetch_each(
                 self.pool,
                 sorted(missing, key=id_sort_key),
-                lambda fid: self._one(f"/folders/{quote(fid, safe='')}", answers.FOLDER),
+                lambda fid: self._one(f"/folders/{quote(fid, safe='')}", answers.FOLDER, fid),
             )
             for fid, result in results.items():
                 if isinstance(result, NotFound):  # a definite answer, unlike a failure

@@ -22,6 +22,8 @@ SPEC_TYPES = {
     "id": "string",
     "str": "string",
     "name": "string",
+    "lookml": "string",
+    "field": "string",
     "bool": "boolean",
     "int": "integer",
     "strs": "array",
@@ -142,7 +144,9 @@ def test_a_whole_dashboard_passes() -> None:
         ("view_count", "many", "view_count is a string, not a whole number"),
         ("dashboard_elements.0.query", None, "tile 1 is a vis tile without query, look or merge"),
         ("dashboard_elements.0.query.model", None, "dashboard_elements[0].query.model is null"),
-        ("dashboard_elements.0.query.view", " ", "query.view is an empty string, not a name"),
+        ("dashboard_elements.0.query.view", " ", "view is an empty string, not a LookML name"),
+        ("dashboard_elements.0.query.model", "{{x}}", "query.model is a string, not a LookML name"),
+        ("dashboard_elements.0.query.fields", [], "query: a query without fields"),
         ("dashboard_elements.0.query.fields", "a,b", "fields is a string, not a list of strings"),
         ("dashboard_elements.0.query.sorts", "<missing>", "query without sorts"),
         ("dashboard_elements.0.query.dynamic_fields", "[{", "dynamic_fields is not JSON"),
@@ -152,6 +156,13 @@ def test_a_whole_dashboard_passes() -> None:
 def test_a_dashboard_lacking_what_we_asked_for(path: str, value: Any, problem: str) -> None:
     found = answers.rows(answers.DASHBOARD)([_with(DASHBOARD, path, value)])
     assert found is not None and problem in found
+
+
+def test_a_look_tile_with_another_look() -> None:
+    look = {"id": "9", "title": "t", "folder_id": None, "user_id": None, "deleted": False}
+    tile = {**TILE, "query": None, "look_id": "8", "look": {**look, "query": TILE["query"]}}
+    found = answers.rows(answers.DASHBOARD)([{**DASHBOARD, "dashboard_elements": [tile]}])
+    assert found == "dashboard 7: dashboard_elements[0]: tile 1 shows look 8, not look 9"
 
 
 def test_a_text_tile_needs_no_query() -> None:
