@@ -98,7 +98,9 @@ def test_hostile_looker_loses_nothing(looker, greenery_manifest, clean, tmp_path
     start_file = clean(settings)
     output = tmp_path / start_file.name
     output.write_bytes(start_file.read_bytes())
-    env = stopped_looker(server.env()) if row.get("looker") == "stopped" else server.env()
+    env = {**server.env(), **row.get("env", {})}
+    if row.get("looker") == "stopped":
+        env = stopped_looker(env)
     server.set_faults(faults(row))
     log.truncate(0)
     start = time.monotonic()
