@@ -422,7 +422,15 @@ FOLDER = Shape(
 )
 CONNECTION = Shape(
     "DBConnection",
-    {"name": NAME, "dialect_name": NAME, "host": STR, "database": STR, "schema": STR},
+    # host: BigQuery's project; tmp_db_name: the scratch schema where Looker builds PDTs
+    {
+        "name": NAME,
+        "dialect_name": NAME,
+        "host": STR,
+        "database": STR,
+        "schema": STR,
+        "tmp_db_name": STR,
+    },
 )
 
 # (schema, key) where a shape refuses the null the spec allows, and why

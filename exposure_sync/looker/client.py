@@ -287,10 +287,6 @@ class LookerClient:
         data = json.dumps(body).encode("utf-8")
         return self._request(transport.HttpMethod.POST, path, params, data, read=_sql_text)
 
-    @property
-    def deadline_passed(self) -> bool:
-        return self._deadline.passed
-
     # -- requests -------------------------------------------------------------------------
 
     def _request(
