@@ -158,7 +158,7 @@ class _Transport(requests_transport.RequestsTransport):
                 headers=headers,
             )
         except AnswerTooSlow:
-            return Reply(False, b"", failure=f"no complete answer within {budget:.0f} s")
+            return Reply(False, b"", failure=self._too_slow(budget))
         except AnswerTooLarge:
             too_large = f"an answer larger than {MAX_ANSWER_BYTES // 2**20} MB"
             return Reply(False, b"", failure=too_large)
@@ -172,8 +172,17 @@ class _Transport(requests_transport.RequestsTransport):
             headers=resp.headers,  # case-insensitive
         )
 
+    def _too_slow(self, budget: float) -> str:
+        """Which limit the answer ran into, and the setting that moves it."""
+        if budget < self.timeout:
+            return f"no complete answer before {self.deadline_message()}"
+        return f"no complete answer within {budget:.0f} s (config `timeout`)"
+
     def deadline_message(self) -> str:
-        return f"the deadline ({self.deadline.seconds:g} s for the whole read) passed"
+        return (
+            f"the deadline ({self.deadline.seconds:g} s for the whole read, config `deadline` "
+            "or --deadline) passed"
+        )
 
 
 def _describe(exc: requests.RequestException) -> str:
@@ -342,7 +351,7 @@ class LookerClient:
     def _past_deadline(self, delay: float) -> str:
         return (
             f"waiting {delay:.0f} s more would pass the deadline "
-            f"({self._deadline.seconds:g} s for the whole read)"
+            f"({self._deadline.seconds:g} s for the whole read, config `deadline` or --deadline)"
         )
 
     def _delay(self, attempt: int, reply: Reply) -> float:
