@@ -156,6 +156,13 @@ def _looker_options() -> list[Callable[..., Any]]:
             help="looker.ini to read settings from (default: LOOKERSDK_* variables).",
         ),
         click.option("--section", default="Looker", show_default=True, help="looker.ini section."),
+        click.option(
+            "--deadline",
+            type=int,
+            metavar="SECONDS",
+            help="Time for the whole read of Looker (default: the config's `deadline`, 1800); "
+            "what is not read by then fails (exit 3), its entries kept.",
+        ),
     ]
 
 
@@ -205,6 +212,7 @@ def check(**options: Any) -> int:
 )
 @_looker_options()[0]
 @_looker_options()[1]
+@_looker_options()[2]
 @click.option(
     "--granularity",
     type=click.Choice(["query", "explore"]),

@@ -62,6 +62,10 @@ class Config:
     merged_results: str = "queries"
     concurrency: int = 8
     retries: int = 5
+    # seconds for one whole Looker answer (None: LOOKERSDK_TIMEOUT, else 60), and for the
+    # whole read of Looker: what is not read by then fails (exit 3), its entries kept
+    timeout: int | None = None
+    deadline: int = 1800
     # LookML substitutions
     constants: dict[str, str] = field(default_factory=dict)
     user_attributes: dict[str, str] = field(default_factory=dict)
@@ -93,6 +97,8 @@ _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "merged_results": str,
     "concurrency": int,
     "retries": int,
+    "timeout": int,
+    "deadline": int,
     "lookml_manifest": str,
     "output": str,
     "name_template": str,
@@ -164,11 +170,25 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             source, "web_url", config.web_url, "an http:// or https:// URL without whitespace"
         )
     validate_template(config.name_template)  # before any request reaches Looker
-    if config.concurrency < 1:
-        raise _value_error(source, "concurrency", config.concurrency, "at least 1")
-    if config.retries < 0:
-        raise _value_error(source, "retries", config.retries, "0 or more")
+    check_bounds(config, source)
     return config
+
+
+# beyond these a setting is a typo or would keep a nightly job (or Looker) busy for hours
+BOUNDS = {
+    "concurrency": (1, 64),
+    "retries": (0, 20),
+    "timeout": (1, 3600),
+    "deadline": (1, 86400),
+}
+
+
+def check_bounds(config: Config, source: str) -> None:
+    """A config error (exit 2) for a count or a time beyond its BOUNDS."""
+    for key, (low, high) in BOUNDS.items():
+        value = getattr(config, key)
+        if value is not None and not low <= value <= high:
+            raise _value_error(source, key, value, f"between {low} and {high}")
 
 
 def _value_error(source: str, key: str, value: Any, allowed: str) -> BadInputError:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from exposure_sync.config import Config, load_config
+from exposure_sync.config import Config, check_bounds, load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
 from exposure_sync.exposures.diff import DiffResult, diff_files
@@ -39,12 +39,11 @@ def run_command(
     section: str,
     granularity: str | None,
     output_format: str,
+    deadline: int | None = None,
     allow_removals: bool = False,
 ) -> int:
     """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
-    config = load_config(config_path)
-    if granularity:
-        config = replace(config, granularity=granularity)
+    config = _with_flags(load_config(config_path), granularity, deadline)
     if allow_removals:
         config = replace(config, allow_removals=True)
     output = _output_path(output_path, config)
@@ -128,11 +127,10 @@ def run_crawl(
     looker_ini: Path | None,
     section: str,
     granularity: str | None = None,
+    deadline: int | None = None,
 ) -> int:
     """`crawl --out FILE`: what Looker said, saved for offline runs."""
-    config = load_config(config_path)
-    if granularity:
-        config = replace(config, granularity=granularity)
+    config = _with_flags(load_config(config_path), granularity, deadline)
     check_snapshot_target(out_path)  # before crawling: a wrong --out fails in a second
     configured_constants(config)
     crawl = read_looker(config, looker_ini, section)
@@ -142,6 +140,16 @@ def run_crawl(
         err=True,
     )
     return EXIT_LOOKER if crawl.failures else EXIT_OK
+
+
+def _with_flags(config: Config, granularity: str | None, deadline: int | None) -> Config:
+    """Command-line flags over the config file's settings."""
+    if granularity:
+        config = replace(config, granularity=granularity)
+    if deadline is not None:
+        config = replace(config, deadline=deadline)
+        check_bounds(config, "--deadline")
+    return config
 
 
 def read_looker(config: Config, looker_ini: Path | None, section: str | None) -> Crawl:

@@ -19,7 +19,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import looker_sdk
 import requests
@@ -30,8 +30,18 @@ from looker_sdk.sdk import constants as sdk_constants
 from exposure_sync.config import Config
 from exposure_sync.errors import BadInputError, LookerError
 from exposure_sync.files import LOOKER_INI_MAX_BYTES, read_input
+from exposure_sync.looker.transport import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    AnswerTooSlow,
+    Deadline,
+    WatchedAdapter,
+    fetch,
+)
 
 API_VERSION = "4.0"
+DEFAULT_TIMEOUT = 60  # seconds for one whole answer, when neither config nor LOOKERSDK_ say
+MAX_TIMEOUT = 3600
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After would stall a nightly job for too long
 _ENV = "LOOKERSDK"
@@ -52,6 +62,15 @@ class NotFound(LookerRequestError):
         super().__init__(message, 404)
 
 
+class BadAnswer(Exception):
+    """An answer that is not what we asked for (not JSON, lacking a key, a wrong type...):
+    the request failed, and is retried."""
+
+
+Check = Callable[[Any], "str | None"]
+T = TypeVar("T")
+
+
 class LookerAuthError(LookerError):
     """Looker refused the credentials: nothing else can work, so the run stops."""
 
@@ -68,18 +87,29 @@ class Reply(transport.Response):
         status: int | None = None,
         headers: Mapping[str, str] | None = None,
         failure: str | None = None,
+        deadline_passed: bool = False,
     ) -> None:
         super().__init__(ok, value, transport.ResponseMode.STRING, encoding)
         self.status = status  # None: no HTTP answer (connection error, timeout)
         self.headers = headers or {}
         self.failure = failure  # why there was no HTTP answer, without the URL
+        self.deadline_passed = deadline_passed  # not sent: the whole read's deadline passed
 
 
 class _Transport(requests_transport.RequestsTransport):
-    """RequestsTransport that keeps status, headers and the connection error, and counts."""
+    """RequestsTransport that keeps status, headers and the connection error, and counts; each
+    answer must arrive whole within `timeout` seconds and before the `deadline`."""
 
-    def __init__(self, settings: transport.PTransportSettings, session: requests.Session):
+    def __init__(
+        self,
+        settings: transport.PTransportSettings,
+        session: requests.Session,
+        timeout: float,
+        deadline: Deadline,
+    ):
         super().__init__(settings, session)
+        self.timeout = timeout
+        self.deadline = deadline
         self.count = 0
         self._lock = threading.Lock()
         self._local = threading.local()  # the last reply of this thread, for login failures
@@ -102,28 +132,58 @@ class _Transport(requests_transport.RequestsTransport):
         headers.update(options.get("headers") or {})
         with self._lock:
             self.count += 1
+        reply = self._send(method, path, query_params, body, headers)
+        self._local.reply = reply
+        return reply
+
+    def _send(
+        self,
+        method: transport.HttpMethod,
+        url: str,
+        query_params: MutableMapping[str, str] | None,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> Reply:
+        budget = min(self.timeout, self.deadline.remaining())
+        if budget <= 0:
+            return Reply(False, b"", failure=self.deadline_message(), deadline_passed=True)
         try:
-            resp = self.session.request(
-                method.name,
-                path,
+            resp, content = fetch(
+                self.session,
+                budget,
+                method=method.name,
+                url=url,
                 auth=requests_transport.NullAuth(),
                 params=query_params,
                 data=body,
                 headers=headers,
-                timeout=options.get("timeout") or self.settings.timeout,
             )
-        except requests.RequestException as exc:
-            reply = Reply(False, b"", failure=_describe(exc, self.settings.verify_ssl))
-        else:
-            reply = Reply(
-                resp.ok,
-                resp.content,
-                encoding=_charset(resp.headers.get("Content-Type")),
-                status=resp.status_code,
-                headers=resp.headers,  # case-insensitive
-            )
-        self._local.reply = reply
-        return reply
+        except AnswerTooSlow:
+            return Reply(False, b"", failure=self._too_slow(budget))
+        except AnswerTooLarge:
+            too_large = f"an answer larger than {MAX_ANSWER_BYTES // 2**20} MB"
+            return Reply(False, b"", failure=too_large)
+        except (requests.RequestException, OSError) as exc:
+            return Reply(False, b"", failure=_describe(exc, self.settings.verify_ssl))
+        return Reply(
+            resp.ok,
+            content,
+            encoding=_charset(resp.headers.get("Content-Type")),
+            status=resp.status_code,
+            headers=resp.headers,  # case-insensitive
+        )
+
+    def _too_slow(self, budget: float) -> str:
+        """Which limit the answer ran into, and the setting that moves it."""
+        if budget < self.timeout:
+            return f"no complete answer before {self.deadline_message()}"
+        return f"no complete answer within {budget:.0f} s (config `timeout`)"
+
+    def deadline_message(self) -> str:
+        return (
+            f"the deadline ({self.deadline.seconds:g} s for the whole read, config `deadline` "
+            "or --deadline) passed"
+        )
 
 
 def _describe(exc: requests.RequestException, verify_ssl: bool = True) -> str:
@@ -133,7 +193,7 @@ def _describe(exc: requests.RequestException, verify_ssl: bool = True) -> str:
             return "TLS handshake failed (does the port speak plain HTTP? then use http://)"
         return "TLS error (set LOOKERSDK_VERIFY_SSL=false for a self-signed certificate)"
     if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out (LOOKERSDK_TIMEOUT sets the limit)"
+        return "timed out (`timeout` in the config sets the limit)"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection failed"
     return type(exc).__name__
@@ -155,10 +215,14 @@ class LookerClient:
         backoff: float = 0.5,
         max_backoff: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """timeout: seconds for each whole answer (None: LOOKERSDK_TIMEOUT, else 60);
+        deadline: seconds from now for everything this client reads (None: no deadline)."""
         self._ini = str(looker_ini) if looker_ini is not None else None
         self._section = section
-        settings = _load_settings(self._ini, section)
+        settings, sdk_timeout = _load_settings(self._ini, section)
         self.base_url = _public_url(settings.base_url)
         self.retries = retries
         self._backoff = backoff
@@ -166,9 +230,16 @@ class LookerClient:
         self._sleep = sleep
         self._random = random.Random()
         sdk = looker_sdk.init40(config_settings=settings)
-        self._transport = _Transport(settings, sdk.transport.session)  # type: ignore[attr-defined]
-        # a pool as large as the crawler's so worker threads do not queue for connections
-        adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(10, concurrency))
+        self._deadline = Deadline(deadline)
+        self._transport = _Transport(
+            settings,
+            sdk.transport.session,  # type: ignore[attr-defined]
+            timeout or sdk_timeout or DEFAULT_TIMEOUT,
+            self._deadline,
+        )
+        # a pool as large as the crawler's so worker threads do not queue for connections;
+        # its connections obey each request's time budget (transport.py)
+        adapter = WatchedAdapter(pool_maxsize=max(10, concurrency))
         self._transport.session.mount("http://", adapter)
         self._transport.session.mount("https://", adapter)
         self._auth = sdk.auth
@@ -180,8 +251,16 @@ class LookerClient:
     def from_config(
         cls, config: Config, looker_ini: str | Path | None = None, section: str | None = None
     ) -> LookerClient:
-        """A client with the retry count and pool size of an exposure_sync Config."""
-        return cls(looker_ini, section, retries=config.retries, concurrency=config.concurrency)
+        """A client with the retries, pool size, timeout and deadline of a Config; the
+        deadline starts now."""
+        return cls(
+            looker_ini,
+            section,
+            retries=config.retries,
+            concurrency=config.concurrency,
+            timeout=config.timeout,
+            deadline=config.deadline,
+        )
 
     def __repr__(self) -> str:
         return f"LookerClient(base_url={self.base_url!r})"
@@ -198,30 +277,29 @@ class LookerClient:
         """Log in now (the first request does it anyway), so bad settings fail early."""
         self._auth_header()
 
-    def get_json(self, path: str, **params: Any) -> Any:
-        """GET /api/4.0{path} and parse the JSON answer. Raises NotFound on 404."""
-        reply = self._get(path, params)
-        try:
-            return json.loads(reply.value.decode(reply.encoding))
-        except (ValueError, LookupError):  # LookupError: a charset Python does not know
-            raise LookerRequestError(
-                f"Looker answered GET {path} with something that is not JSON", reply.status
-            ) from None
+    def get_json(self, path: str, *, expect: Check | None = None, **params: Any) -> Any:
+        """GET /api/4.0{path} and parse the JSON answer. Raises NotFound on 404.
+
+        `expect(value)` says what the answer lacks of what we asked for (None: nothing); an
+        answer that is not JSON or lacks something is a failed request, retried like a 5xx.
+        """
+        return self._request(
+            transport.HttpMethod.GET, path, params, read=lambda reply: _json(reply, expect)
+        )
 
     def get_text(self, path: str, **params: Any) -> str:
-        """GET /api/4.0{path} and return the body as text (e.g. /queries/{id}/run/sql)."""
-        return _text(path, self._get(path, params))
+        """GET /api/4.0{path} and return the body as text (e.g. /queries/{id}/run/sql); an
+        empty or HTML body is a failed request."""
+        return self._request(transport.HttpMethod.GET, path, params, read=_sql_text)
 
     def post_text(self, path: str, body: Mapping[str, Any], **params: Any) -> str:
-        """POST a JSON body to /api/4.0{path} and return the answer as text. Only for requests
-        that read, such as running an inline query for its SQL: they are retried like GETs."""
+        """POST a JSON body to /api/4.0{path} and return the answer as text (as get_text). Only
+        for requests that read, such as running an inline query for its SQL: they are retried
+        like GETs."""
         data = json.dumps(body).encode("utf-8")
-        return _text(path, self._request(transport.HttpMethod.POST, path, params, data))
+        return self._request(transport.HttpMethod.POST, path, params, data, read=_sql_text)
 
     # -- requests -------------------------------------------------------------------------
-
-    def _get(self, path: str, params: Mapping[str, Any]) -> Reply:
-        return self._request(transport.HttpMethod.GET, path, params)
 
     def _request(
         self,
@@ -229,7 +307,9 @@ class LookerClient:
         path: str,
         params: Mapping[str, Any],
         body: bytes | None = None,
-    ) -> Reply:
+        *,
+        read: Callable[[Reply], T],
+    ) -> T:
         url = self._api + path
         query = _query_params(params)
         attempt, relogged = 0, False
@@ -245,18 +325,37 @@ class LookerClient:
                 transport_options={"headers": headers},
             )
             if reply.ok:
-                return reply
-            if reply.status == 401 and not relogged:
+                try:
+                    return read(reply)
+                except BadAnswer as err:
+                    reply.failure = str(err)  # retried like a 5xx: the next answer may be whole
+            elif reply.status == 401 and not relogged:
                 # the session expired or was revoked: log in again, once per request
                 relogged = True
                 self._drop_token(token)
                 continue
-            if reply.status is not None and reply.status not in RETRY_STATUSES:
+            elif reply.status is not None and reply.status not in RETRY_STATUSES:
                 raise _refusal(path, reply, method.name)
-            if attempt >= self.retries:
-                raise _gave_up(path, reply, attempt + 1, method.name)
-            self._sleep(self._delay(attempt, reply))
+            self._before_retry(path, reply, attempt, method.name)
             attempt += 1
+
+    def _before_retry(self, path: str, reply: Reply, attempt: int, method: str) -> None:
+        """Wait before the next attempt, or give up: out of retries, or the wait would end
+        past the deadline (a long Retry-After then fails now, not at the deadline)."""
+        if reply.deadline_passed:
+            raise LookerRequestError(f"{method} {path} not sent: {reply.failure}")
+        if attempt >= self.retries:
+            raise _gave_up(path, reply, attempt + 1, method)
+        delay = self._delay(attempt, reply)
+        if delay >= self._deadline.remaining():
+            raise _gave_up(path, reply, attempt + 1, method, f"; {self._past_deadline(delay)}")
+        self._sleep(delay)
+
+    def _past_deadline(self, delay: float) -> str:
+        return (
+            f"waiting {delay:.0f} s more would pass the deadline "
+            f"({self._deadline.seconds:g} s for the whole read, config `deadline` or --deadline)"
+        )
 
     def _delay(self, attempt: int, reply: Reply) -> float:
         """Exponential backoff with full jitter; never less than a Retry-After."""
@@ -283,26 +382,38 @@ class LookerClient:
 
     def _login(self) -> None:
         for attempt in range(self.retries + 1):
+            if self._deadline.passed:
+                raise LookerError(
+                    f"Looker did not let us log in at {self.base_url} before "
+                    f"{self._transport.deadline_message()}"
+                )
             try:
                 self._auth.authenticate({})
                 return
             except sdk_error.SDKError:
                 reply = self._transport.last_reply
-            except serialize.DeserializeError:
-                # a 200 that is not a Looker token: the URL points at something else
+            except (serialize.DeserializeError, UnicodeError):
+                # a 200 that is not a Looker token (nor text): the URL points at something else
                 raise LookerError(
                     f"{self.base_url} did not answer like a Looker API; check LOOKERSDK_BASE_URL"
                 ) from None
             if reply is None or reply.status not in (*RETRY_STATUSES, None):
                 raise LookerAuthError(self._refused_message(reply))
             if attempt < self.retries:
-                self._sleep(self._delay(attempt, reply))
+                delay = self._delay(attempt, reply)
+                if delay >= self._deadline.remaining():
+                    raise LookerError(f"{self._login_failed(reply)}; {self._past_deadline(delay)}")
+                self._sleep(delay)
+        raise LookerError(self._login_failed(reply))
+
+    def _login_failed(self, reply: Reply | None) -> str:
         if reply is not None and reply.status is None:
-            raise LookerError(
+            return (
                 f"Looker is unreachable at {self.base_url}: {reply.failure}; "
                 f"check {_ENV}_BASE_URL and the network"
             )
-        raise LookerError(f"Looker kept failing to log in at {self.base_url} (HTTP {reply.status})")
+        status = reply.status if reply is not None else None
+        return f"Looker kept failing to log in at {self.base_url} (HTTP {status})"
 
     def _refused_message(self, reply: Reply | None) -> str:
         where = f" or client_id/client_secret in {self._ini}" if self._ini else ""
@@ -350,13 +461,42 @@ def _looker_message(reply: Reply) -> str:
     return f": {' '.join(str(message).split())[:200]}" if message else ""
 
 
-def _text(path: str, reply: Reply) -> str:
+def _json(reply: Reply, expect: Check | None) -> Any:
     try:
-        return reply.value.decode(reply.encoding)
+        value = json.loads(reply.value.decode(reply.encoding))
+    except (ValueError, LookupError):  # LookupError: a charset Python does not know
+        raise BadAnswer(_not_json(reply)) from None
+    problem = expect(value) if expect is not None else None
+    if problem:
+        raise BadAnswer(problem)
+    return value
+
+
+def _not_json(reply: Reply) -> str:
+    if not reply.value.strip():
+        return "an empty body, not JSON"
+    if _looks_like_html(reply):
+        return "an HTML page, not JSON"
+    return "a body that is not JSON"
+
+
+def _looks_like_html(reply: Reply) -> bool:
+    content_type = (reply.headers.get("Content-Type") or "").lower()
+    start = reply.value.lstrip()[:15].lower()
+    return "html" in content_type or start.startswith((b"<!doctype", b"<html"))
+
+
+def _sql_text(reply: Reply) -> str:
+    """Generated SQL; an empty body or an HTML page is not SQL Looker generated."""
+    try:
+        text = reply.value.decode(reply.encoding)
     except (UnicodeDecodeError, LookupError):
-        raise LookerRequestError(
-            f"Looker answered {path} with text that is not {reply.encoding}", reply.status
-        ) from None
+        raise BadAnswer(f"text that is not {reply.encoding}") from None
+    if not text.strip():
+        raise BadAnswer("an empty body, not SQL")
+    if _looks_like_html(reply):
+        raise BadAnswer("an HTML page, not SQL")
+    return text
 
 
 def _charset(content_type: str | None) -> str:
@@ -379,11 +519,16 @@ def _refusal(path: str, reply: Reply, method: str = "GET") -> LookerRequestError
     )
 
 
-def _gave_up(path: str, reply: Reply, attempts: int, method: str = "GET") -> LookerRequestError:
-    why = reply.failure if reply.status is None else f"HTTP {reply.status}"
+def _gave_up(
+    path: str, reply: Reply, attempts: int, method: str = "GET", more: str = ""
+) -> LookerRequestError:
+    if reply.ok:  # an answer that lacked what we asked for
+        why = f"answered {reply.failure}"
+    else:
+        why = reply.failure if reply.status is None else f"HTTP {reply.status}"
     return LookerRequestError(
         f"Looker kept failing {method} {path} ({why}) after {attempts} "
-        f"attempt{'s' if attempts != 1 else ''}",
+        f"attempt{'s' if attempts != 1 else ''}{more}",
         reply.status,
     )
 
@@ -391,8 +536,11 @@ def _gave_up(path: str, reply: Reply, attempts: int, method: str = "GET") -> Loo
 # -- settings ---------------------------------------------------------------------------------
 
 
-def _load_settings(ini: str | None, section: str | None) -> api_settings.ApiSettings:
-    """The SDK's own settings (env overrides ini), turned into one-line errors."""
+def _load_settings(
+    ini: str | None, section: str | None
+) -> tuple[api_settings.ApiSettings, int | None]:
+    """The SDK's own settings (env overrides ini), turned into one-line errors, and the
+    timeout they name (None when they name none: the SDK's own default, 120 s, is not ours)."""
     filename = ini if ini is not None else "looker.ini"
     try:
         # a FIFO or device would block or fill memory in the SDK's reader: refuse it first
@@ -427,7 +575,10 @@ def _load_settings(ini: str | None, section: str | None) -> api_settings.ApiSett
     except ValueError:
         raise BadInputError(f"{_ENV}_TIMEOUT must be a whole number of seconds") from None
     _require(values, ini)
-    return settings
+    timeout = settings.timeout if values.get("timeout") else None
+    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
+        raise BadInputError(f"{_ENV}_TIMEOUT must be between 1 and {MAX_TIMEOUT} seconds")
+    return settings, timeout
 
 
 def _ini_line(err: configparser.Error) -> str:

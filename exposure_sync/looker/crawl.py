@@ -24,6 +24,8 @@ from typing import Any, Protocol, TextIO, TypeVar
 from urllib.parse import quote
 
 from exposure_sync.config import Config
+from exposure_sync.looker import answers
+from exposure_sync.looker.answers import Shape
 from exposure_sync.looker.client import LookerClient, LookerRequestError, NotFound
 from exposure_sync.looker.decode import explore_from_json, query_from_json
 from exposure_sync.looker.decode_content import (
@@ -53,37 +55,9 @@ from exposure_sync.looker.models import (
 PAGE_SIZE = 100
 USER_CHUNK = 100  # ids per /users call; keeps the URL well under common limits
 
-# `fields=` strings: only what lineage and the entries read (smaller, faster answers)
-QUERY_FIELDS = "id,model,view,fields,filters,filter_expression,sorts,pivots,dynamic_fields"
-LOOK_FIELDS = f"id,title,folder_id,user_id,deleted,query({QUERY_FIELDS})"
-# /looks/search serves Look, not LookWithQuery: the query comes from /queries/{query_id}
-LOOK_SEARCH_FIELDS = "id,title,folder_id,user_id,deleted,query_id"
-TILE_FIELDS = (
-    "id,type,title,title_text,look_id,merge_result_id,result_maker(filterables(model,view)),"
-    f"query({QUERY_FIELDS}),look({LOOK_FIELDS})"
-)
-DASHBOARD_FIELDS = (
-    "id,title,description,folder_id,user_id,deleted,view_count,"
-    f"certification_metadata(certification_status),dashboard_elements({TILE_FIELDS})"
-)
-# A LookML dashboard's tile may carry its query only in result_maker (as DataHub and
-# OpenMetadata also read it); asked only there, since user-defined tiles would repeat theirs.
-LOOKML_DASHBOARD_FIELDS = DASHBOARD_FIELDS.replace(
-    "result_maker(filterables(model,view))",
-    f"result_maker(filterables(model,view),query({QUERY_FIELDS}))",
-)
-EXPLORE_FIELD_FIELDS = "name,view,original_view,sql"
-EXPLORE_FIELDS = (
-    "id,name,model_name,view_name,connection_name,sql_table_name,always_join,"
-    "joins(name,from,sql_table_name,sql_on,foreign_key,required_joins,dependent_fields),"
-    f"fields(dimensions({EXPLORE_FIELD_FIELDS}),measures({EXPLORE_FIELD_FIELDS}),"
-    f"filters({EXPLORE_FIELD_FIELDS}),parameters({EXPLORE_FIELD_FIELDS}))"
-)
-MERGE_FIELDS = "id,source_queries"
-USER_FIELDS = "id,display_name,first_name,last_name,email,is_disabled"
-FOLDER_FIELDS = "id,name,parent_id,is_personal,is_personal_descendant"
-# host: BigQuery's project; tmp_db_name: the scratch schema where Looker builds PDTs
-CONNECTION_FIELDS = "name,dialect_name,host,database,schema,tmp_db_name"
+# the `fields=` of a dashboard search page (bench/ asks the same); every `fields=` comes from the
+# shape its answer is checked against (answers.py)
+DASHBOARD_FIELDS = answers.DASHBOARD.fields
 
 # a dashboard search row as Looker served it, or the tile-less record of one that failed
 Row = dict[str, Any] | Dashboard
@@ -264,6 +238,7 @@ class _Crawler:
         listings = self._start_listings()
         dashboards = self._dashboards(listings)
         looks = self._looks(listings["looks"].result())
+        looks.update(self._looks_not_served(dashboards, looks))
         merges = self._merge_queries(dashboards)
         explores = self._explores(dashboards, looks, merges)
         return Crawl(
@@ -289,25 +264,35 @@ class _Crawler:
             "live": submit(
                 self._dashboard_pages,
                 "/dashboards/search",
-                DASHBOARD_FIELDS,
+                answers.DASHBOARD,
                 "dashboards",
                 deleted="false",
             ),
             "lookml": submit(self._lookml_pages),
-            "deleted": submit(self._pages, "/dashboards/search", "id,title", None, deleted="true"),
-            "all": submit(self.client.get_json, "/dashboards", fields="id,title"),
+            "deleted": submit(
+                self._pages, "/dashboards/search", answers.DASHBOARD_ROW, None, deleted="true"
+            ),
+            "all": submit(self._listing, "/dashboards", answers.DASHBOARD_ROW),
             "looks": submit(self._standalone_looks),
-            "folders": submit(self.client.get_json, "/folders", fields=FOLDER_FIELDS),
+            "folders": submit(self._listing, "/folders", answers.FOLDER),
         }
 
+    def _listing(self, path: str, shape: Shape, **params: Any) -> list[dict[str, Any]]:
+        return self.client.get_json(path, fields=shape.fields, expect=answers.rows(shape), **params)
+
+    def _one(self, path: str, shape: Shape, asked_id: str | None = None) -> dict[str, Any]:
+        """GET one object; with `asked_id`, an answer about another one is not an answer."""
+        check = answers.one(shape, asked_id)
+        return self.client.get_json(path, fields=shape.fields, expect=check)
+
     def _pages(
-        self, path: str, fields: str, stage: str | None, **params: Any
+        self, path: str, shape: Shape, stage: str | None, **params: Any
     ) -> list[dict[str, Any]]:
         """Every row of a paged search, in pages of `page_size` ordered by id."""
         rows: dict[str, dict[str, Any]] = {}
         offset = 0
         while True:
-            page = self._page(path, fields, offset, **params)
+            page = self._page(path, shape, offset, **params)
             new = {str(row["id"]): row for row in page if str(row["id"]) not in rows}
             rows.update(new)
             offset += len(page)
@@ -317,17 +302,10 @@ class _Crawler:
             if len(page) < self.page_size or not new:
                 return list(rows.values())
 
-    def _page(self, path: str, fields: str, offset: int, **params: Any) -> list[dict[str, Any]]:
-        page = self.client.get_json(
-            path, fields=fields, limit=self.page_size, offset=offset, sorts="id", **params
-        )
-        if not isinstance(page, list):
-            raise LookerRequestError(
-                f"Looker answered GET {path} with something that is not a list"
-            )
-        return page
+    def _page(self, path: str, shape: Shape, offset: int, **params: Any) -> list[dict[str, Any]]:
+        return self._listing(path, shape, limit=self.page_size, offset=offset, sorts="id", **params)
 
-    def _dashboard_pages(self, path: str, fields: str, stage: str, **params: Any) -> list[Row]:
+    def _dashboard_pages(self, path: str, shape: Shape, stage: str, **params: Any) -> list[Row]:
         """Dashboards with their tiles, page by page; a page that keeps failing is read again
         as a light page (ids and titles) and then one dashboard at a time. Failures are kept
         only when the whole listing succeeds: a caller that falls back reads them again."""
@@ -336,7 +314,7 @@ class _Crawler:
         offset = 0
         while True:
             try:
-                page: list[Row] = self._page(path, fields, offset, **params)
+                page: list[Row] = self._page(path, shape, offset, **params)
             except NotFound:
                 raise
             except LookerRequestError:
@@ -356,7 +334,7 @@ class _Crawler:
         thread, and it is the rare path). A dashboard that fails alone becomes a record without
         tiles (listed, so not gone) plus a failure, so its previous entry stays."""
         rows: list[Row] = []
-        for row in self._page(path, "id,title", offset, **params):
+        for row in self._page(path, answers.DASHBOARD_ROW, offset, **params):
             dashboard_id = str(row["id"])
             try:
                 rows.append(self._get_dashboard(dashboard_id))
@@ -367,15 +345,15 @@ class _Crawler:
 
     def _get_dashboard(self, dashboard_id: str) -> Any:
         # LookML dashboards' ids are model::name
-        fields = LOOKML_DASHBOARD_FIELDS if "::" in dashboard_id else DASHBOARD_FIELDS
-        return self.client.get_json(f"/dashboards/{quote(dashboard_id, safe='')}", fields=fields)
+        shape = answers.LOOKML_DASHBOARD if "::" in dashboard_id else answers.DASHBOARD
+        return self._one(f"/dashboards/{quote(dashboard_id, safe='')}", shape, dashboard_id)
 
     def _lookml_pages(self) -> list[Row] | None:
         """LookML dashboards with their tiles, from their own search; None on a Looker that
         predates `/dashboards/lookml/search` or fails it (they are then read one by one)."""
         try:
             return self._dashboard_pages(
-                "/dashboards/lookml/search", LOOKML_DASHBOARD_FIELDS, "LookML dashboards"
+                "/dashboards/lookml/search", answers.LOOKML_SEARCH_ROW, "LookML dashboards"
             )
         except LookerRequestError:
             return None
@@ -383,7 +361,7 @@ class _Crawler:
     def _standalone_looks(self) -> list[dict[str, Any]]:
         if not self.config.include_looks:
             return []
-        return self._pages("/looks/search", LOOK_SEARCH_FIELDS, "looks", deleted="false")
+        return self._pages("/looks/search", answers.LOOK_ROW, "looks", deleted="false")
 
     # -- dashboards ----------------------------------------------------------------------------
 
@@ -474,13 +452,37 @@ class _Crawler:
             looks[look.id] = replace(look, query=query) if isinstance(query, Query) else look
         return looks
 
+    def _looks_not_served(
+        self, dashboards: dict[str, Dashboard], looks: dict[str, Look]
+    ) -> dict[str, Look]:
+        """Looks that tiles show but whose `look` came null: asked on their own, one call
+        each (rare). 404: Looker does not serve it (lineage notes it); a failure fails the
+        dashboards showing it, rather than read as a tile without dependencies."""
+        wanted = _dependents(dashboards, lambda tile: tile.look_id)
+        missing = sorted(wanted.keys() - looks.keys(), key=id_sort_key)
+        results = _fetch_each(
+            self.pool,
+            missing,
+            lambda lid: look_from_json(
+                self._one(f"/looks/{quote(lid, safe='')}", answers.LOOK, lid)
+            ),
+            self._tick("looks"),
+        )
+        found: dict[str, Look] = {}
+        for look_id, result in results.items():
+            if isinstance(result, Look):
+                found[look_id] = result
+            elif not isinstance(result, NotFound):
+                self._fail("look", look_id, str(result))
+        return found
+
     def _queries(self, ids: Iterable[str], stage: str) -> dict[str, Query | LookerRequestError]:
         """Queries by id: those met already, and one call for each of the others."""
         fetched = _fetch_each(
             self.pool,
             sorted(set(ids) - set(self.queries), key=id_sort_key),
             lambda qid: query_from_json(
-                self.client.get_json(f"/queries/{quote(qid, safe='')}", fields=QUERY_FIELDS)
+                self._one(f"/queries/{quote(qid, safe='')}", answers.QUERY, qid)
             ),
             self._tick(stage),
         )
@@ -498,9 +500,7 @@ class _Crawler:
         merges = _fetch_each(
             self.pool,
             sorted(dependents, key=id_sort_key),
-            lambda mid: self.client.get_json(
-                f"/merge_queries/{quote(mid, safe='')}", fields=MERGE_FIELDS
-            ),
+            lambda mid: self._one(f"/merge_queries/{quote(mid, safe='')}", answers.MERGE, mid),
             self._tick("merged results"),
         )
         query_ids = {
@@ -540,9 +540,9 @@ class _Crawler:
         results = _fetch_each(
             self.pool,
             sorted(dependents),
-            lambda key: self.client.get_json(
+            lambda key: self._one(
                 f"/lookml_models/{quote(key[0], safe='')}/explores/{quote(key[1], safe='')}",
-                fields=EXPLORE_FIELDS,
+                answers.EXPLORE,
             ),
             self._tick("explores"),
         )
@@ -571,9 +571,7 @@ class _Crawler:
         results = _fetch_each(
             self.pool,
             names,
-            lambda name: self.client.get_json(
-                f"/connections/{quote(name, safe='')}", fields=CONNECTION_FIELDS
-            ),
+            lambda name: self._one(f"/connections/{quote(name, safe='')}", answers.CONNECTION),
             self._tick("connections"),
         )
         connections = {}
@@ -595,7 +593,7 @@ class _Crawler:
         results = _fetch_each(
             self.pool,
             chunks,
-            lambda chunk: self.client.get_json("/users", ids=chunk, fields=USER_FIELDS),
+            self._users_by_ids,
             self._tick("users"),
         )
         users: dict[str, User] = {}
@@ -604,6 +602,19 @@ class _Crawler:
                 raise result  # owners would silently fall back to the default owner
             users.update((u.id, u) for u in map(user_from_json, result))
         return users
+
+    def _users_by_ids(self, ids: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Users by id; an answer with users we did not ask for is not an answer (a user we
+        asked for and did not get is unknown: deleted users are not listed)."""
+        asked = set(ids)
+        rows_check = answers.rows(answers.USER)
+
+        def check(value: Any) -> str | None:
+            problem = rows_check(value)
+            strangers = problem is None and {str(row["id"]) for row in value} - asked
+            return problem or (f"users not asked for: {sorted(strangers)}" if strangers else None)
+
+        return self.client.get_json("/users", fields=answers.USER.fields, expect=check, ids=ids)
 
     def _folders(
         self,
@@ -621,9 +632,7 @@ class _Crawler:
             results = _fetch_each(
                 self.pool,
                 sorted(missing, key=id_sort_key),
-                lambda fid: self.client.get_json(
-                    f"/folders/{quote(fid, safe='')}", fields=FOLDER_FIELDS
-                ),
+                lambda fid: self._one(f"/folders/{quote(fid, safe='')}", answers.FOLDER, fid),
             )
             for fid, result in results.items():
                 if isinstance(result, NotFound):  # a definite answer, unlike a failure

@@ -368,3 +368,13 @@ def test_progress_bar_is_cleared_on_a_fatal_error(emulator: EmulatorServer) -> N
     assert "Traceback" not in str(err.value)
     assert screen.getvalue() == "" or screen.getvalue().endswith("\r\033[K")
     assert emulator.client_secret not in "".join(traceback.format_exception(err.value))
+
+
+def test_users_answer_with_users_not_asked_for_fails_the_run(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Owners would otherwise silently become the default owner."""
+    monkeypatch.setattr("exposure_sync.looker.crawl.USER_CHUNK", 1)  # one user per answer
+    emulator.set_faults(FaultConfig(mangle={"/users": "bad_text:id"}))
+    with pytest.raises(LookerRequestError, match=r"users not asked for: \['\{\{not what"):
+        run(replace(CONFIG, retries=0))

@@ -15,6 +15,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .hostile import parse_spec
+
 FAULT_KINDS = ("429", "500", "503", "drop")
 # always_fail may also answer 404: an endpoint this Looker release does not have
 ALWAYS_FAIL_KINDS = (*FAULT_KINDS, "404")
@@ -46,6 +48,9 @@ class FaultConfig:
       object (`dashboard_id`, `lookml`), as the spec declares and an older Looker might.
     - `lookml_queries_without_ids`: LookML dashboards' tiles serve their `result_maker.query`
       without an id (and `result_maker.query_id` null), so its SQL can only be asked inline.
+    - `mangle` maps a path glob to a hostile answer (`garbage`, `null:dashboard_elements`,
+      `stall`, `drip`...; see hostile.py): the request is answered from the content, then
+      mangled, slowed or never finished. Logged as fault `"mangle <spec>"`.
     """
 
     latency_ms: float = 0.0
@@ -62,6 +67,7 @@ class FaultConfig:
     lookml_search_without_elements: bool = False
     lookml_queries_without_ids: bool = False
     lookml_search_as_one_object: bool = False
+    mangle: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -70,6 +76,8 @@ class FaultConfig:
         bad += [k for k in self.always_fail.values() if k not in ALWAYS_FAIL_KINDS]
         if bad or not self.kinds:
             raise ValueError(f"fault kinds must be among {ALWAYS_FAIL_KINDS}, got {bad or 'none'}")
+        for spec in self.mangle.values():
+            parse_spec(spec)
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,13 @@ class FaultInjector:
             if config is not None:
                 self.config = config
             self._seen.clear()
+
+    def mangling(self, path: str) -> tuple[str, str | None] | None:
+        """(kind, key) of the hostile answer for this path, if `mangle` names it."""
+        for pattern, spec in self.config.mangle.items():
+            if fnmatch.fnmatchcase(path, pattern):
+                return parse_spec(spec)
+        return None
 
     def decide(self, method: str, path: str, query: str, operation: str) -> Decision:
         key = f"{method} {path}?{query}"

@@ -33,15 +33,18 @@ import json
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from . import hostile
 from . import resources as res
 from .content import DashboardSpec, QuerySpec
 from .faults import FaultConfig, FaultInjector, RequestStats, monotonic_ms
@@ -126,7 +129,9 @@ class EmulatorServer:
         token_lifetime_s: float = 3600.0,
         client_id: str | None = None,
         client_secret: str | None = None,
+        log: TextIO | None = None,
     ) -> None:
+        self.log = log  # where the one-line error reports go (None: stderr)
         self.instance = instance if instance is not None else load_instance()
         self.host, self.port = host, port
         self.faults = FaultInjector(faults)
@@ -137,11 +142,13 @@ class EmulatorServer:
         self._tokens: dict[str, float] = {}
         self._token_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
+        self.stopping = threading.Event()  # ends the waits of hostile answers (hostile.py)
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> EmulatorServer:
+        self.stopping.clear()
         handler = type("Handler", (_RequestHandler,), {"emulator": self})
         self._httpd = _Httpd((self.host, self.port), handler)
         self.port = self._httpd.server_address[1]
@@ -155,6 +162,7 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -218,8 +226,11 @@ class EmulatorServer:
     # --- auth ----------------------------------------------------------------------------------
 
     def _login(self, client_id: str, client_secret: str) -> dict[str, Any]:
-        ok_id = secrets.compare_digest(client_id, self.client_id)
-        if not (ok_id and secrets.compare_digest(client_secret, self.client_secret)):
+        # as bytes: compare_digest refuses str with non-ASCII characters, and any client may
+        # send any credentials
+        ok_id = secrets.compare_digest(client_id.encode(), self.client_id.encode())
+        ok_secret = secrets.compare_digest(client_secret.encode(), self.client_secret.encode())
+        if not (ok_id and ok_secret):
             raise not_found()
         token = secrets.token_urlsafe(30)
         with self._token_lock:
@@ -249,6 +260,19 @@ class _Httpd(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line on stderr instead of socketserver's traceback: a client that hangs up
+        mid-answer (timeouts do) is ordinary, and a server error still says what it was."""
+        err = sys.exc_info()[1]
+        client = ":".join(map(str, client_address)) if client_address else "a client"
+        if isinstance(err, ConnectionError | TimeoutError):
+            what = f"{client} disconnected before its answer was sent ({type(err).__name__})"
+        else:
+            what = f"error answering {client}: {type(err).__name__}: {err}"
+        emulator = getattr(self.RequestHandlerClass, "emulator", None)
+        log = (emulator.log if emulator else None) or sys.stderr
+        print(f"looker emulator: {what}", file=log, flush=True)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     emulator: EmulatorServer
@@ -277,8 +301,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         start = time.monotonic()
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw_body = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True  # the body cannot be skipped
+            self._send(_error(400, "Content-Length must be a number"))
+            return
+        raw_body = self.rfile.read(length) if length > 0 else b""
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         operation, handler, args, path = _resolve(method, url.path)
         query = urlencode(sorted(params.items()))
@@ -287,10 +316,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             time.sleep(decision.delay_s)
         reply: Reply | None = None  # None: drop the connection
         fault = decision.fault
+        mangle = self.emulator.faults.mangling(path) if fault is None else None
         if fault is None:
             call = Call(params, args, _form(raw_body, self.headers.get("Content-Type")), raw_body)
             reply = self._dispatch(operation, handler, call)
             fault = reply.fault
+            if mangle is not None:
+                reply = _mangled(reply, *mangle)
+                fault = f"mangle {':'.join(filter(None, mangle))}"
         elif fault != "drop":
             reply = self._fault_reply(fault)
         # Recorded before the answer goes out: once a client has its answer, the counters
@@ -307,8 +340,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         if reply is None:
             self._drop()
+        elif mangle is not None and mangle[0] in hostile.TIME_KINDS:
+            self._misbehave(mangle[0], reply)
         else:
             self._send(reply)
+
+    def _misbehave(self, kind: str, reply: Reply) -> None:
+        head, payload = _serialized(reply, self.server_version, framed=kind != "huge")
+        self.close_connection = True
+        writer = hostile.Misbehaviour(self.wfile.write, self.emulator.stopping)
+        writer.send(kind, head, payload)
 
     def _dispatch(self, operation: str, handler: Handler | None, call: Call) -> Reply:
         emulator = self.emulator
@@ -347,10 +388,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return Reply(int(fault), _error_body(message))
 
     def _send(self, reply: Reply) -> None:
-        if reply.content_type == "application/json":
-            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        else:
-            payload = str(reply.body).encode("utf-8")
+        payload = _payload(reply)
         self.send_response(reply.status)
         # JSON is UTF-8 by definition; text says no charset, which is what helps a client
         # least (HTTP's old default for text/* is ISO-8859-1, and requests follows it)
@@ -368,6 +406,37 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _payload(reply: Reply) -> bytes:
+    if isinstance(reply.body, bytes):  # a hostile answer, as is
+        return reply.body
+    if reply.content_type == "application/json":
+        return json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+    return str(reply.body).encode("utf-8")
+
+
+def _serialized(reply: Reply, server: str, *, framed: bool) -> tuple[bytes, bytes]:
+    """Status line and headers, and the body, as bytes; unframed: no Content-Length, the
+    body ends when the connection closes."""
+    payload = _payload(reply)
+    lines = [f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}", f"Server: {server}"]
+    lines.append(f"Content-Type: {reply.content_type}")
+    lines.append(f"Content-Length: {len(payload)}" if framed else "Connection: close")
+    lines += [f"{name}: {value}" for name, value in reply.headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), payload
+
+
+def _mangled(reply: Reply, kind: str, key: str | None) -> Reply:
+    """The reply as a hostile endpoint sends it; only successful answers are mangled."""
+    if reply.status != 200:
+        return reply
+    if kind in hostile.BODY_KINDS:
+        body, content_type = hostile.BODIES[kind]
+        return Reply(200, body, content_type=content_type, headers=reply.headers)
+    if kind in hostile.JSON_KINDS and reply.content_type == "application/json":
+        return Reply(200, hostile.mangle_json(reply.body, kind, key), headers=reply.headers)
+    return reply
 
 
 def _resolve(method: str, full_path: str) -> tuple[str, Handler | None, tuple[str, ...], str]:
@@ -390,7 +459,8 @@ def _response_fields(operation: str, params: dict[str, str]) -> FieldTree | None
 
 def _form(body: bytes, content_type: str | None) -> dict[str, str]:
     if body and "x-www-form-urlencoded" in (content_type or ""):
-        return {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
+        text = body.decode("utf-8", errors="replace")  # bad bytes: credentials that fail
+        return {k: v[-1] for k, v in parse_qs(text).items()}
     return {}
 
 
