@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .content import ConnectionSpec
-from .lookml import ExploreDef, LookmlProject, ModelDef, ViewDef
+from exposure_sync.lookml.project import ExploreDef, LookmlProject, ModelDef, ViewDef
 
 REF = re.compile(r"\$\{\s*([\w.]+)\s*\}")
 DEFAULT_TIMEFRAMES = ("raw", "time", "date", "week", "month", "quarter", "year")

@@ -24,7 +24,7 @@ from exposure_sync.errors import BadInputError
 
 from .content import LOOKML_FOLDER, Content, ContentBuilder, QuerySpec
 from .explores import ResolvedExplore, explore_json, resolve_explore
-from .lookml import LookmlDashboardDef, LookmlProject, load_project
+from exposure_sync.lookml.project import LookmlDashboardDef, LookmlProject, load_project
 
 GREENERY = Path(__file__).parent / "instances" / "greenery"
 

@@ -28,7 +28,7 @@ from .content import (
     TileSpec,
     UserSpec,
 )
-from .lookml import ModelDef
+from exposure_sync.lookml.project import ModelDef
 
 CREATED_AT = "2024-01-15T09:30:00.000+00:00"
 UPDATED_AT = "2024-06-01T12:00:00.000+00:00"

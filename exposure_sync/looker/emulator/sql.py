@@ -28,7 +28,7 @@ from typing import Any
 from .content import QuerySpec
 from .explores import REF, FieldDef, ResolvedExplore
 from .liquid import render_constants, render_liquid
-from .lookml import LookmlProject, ViewDef
+from exposure_sync.lookml.project import LookmlProject, ViewDef
 
 Resolver = Callable[[str, str], ResolvedExplore | None]
 PERSISTENCE = (

@@ -16,7 +16,7 @@ from typing import Any
 
 from .content import SHARED_ROOT, USERS_ROOT, ContentBuilder
 from .instance import Instance, assemble
-from .lookml import build_project
+from exposure_sync.lookml.project import build_project
 
 _TILE_MIX = (("query", 65), ("look", 12), ("merge", 8), ("text", 10), ("button", 5))
 
