@@ -63,6 +63,8 @@ class Config:
     constants: dict[str, str] = field(default_factory=dict)
     user_attributes: dict[str, str] = field(default_factory=dict)
     lookml_manifest: str | None = None  # path to a manifest.lkml to read constants from
+    # Looker project name -> a checkout of its LookML files (derived tables read from them)
+    lookml_projects: dict[str, str] = field(default_factory=dict)
     connections: dict[str, ConnectionDefaults] = field(default_factory=dict)
     # dev vs prod: Looker's name -> the manifest's name
     database_map: dict[str, str] = field(default_factory=dict)
@@ -92,7 +94,7 @@ _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 _STRING_LISTS = ("include_folders", "exclude_folders", "tags")
-_STRING_MAPS = ("constants", "user_attributes", "database_map", "schema_map")
+_STRING_MAPS = ("constants", "user_attributes", "database_map", "schema_map", "lookml_projects")
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -124,6 +126,7 @@ def load_config(path: str | Path | None) -> Config:
         config,
         output=_beside(path, config.output),
         lookml_manifest=_beside(path, config.lookml_manifest),
+        lookml_projects={k: str(_beside(path, v)) for k, v in config.lookml_projects.items()},
     )
 
 
@@ -137,8 +140,7 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     for key, value in raw.items():
         if key not in known:
             raise BadInputError(
-                f"{source}: unknown key '{key}'; "
-                "see docs/configuration.md for the keys"
+                f"{source}: unknown key '{key}'; see docs/configuration.md for the keys"
             )
         if value is None:  # `key: null` (or an empty key) means the default
             continue

@@ -24,6 +24,7 @@ from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
 from exposure_sync.looker.models import Crawl, CrawlFailure
 from exposure_sync.looker.snapshot import load_crawl, save_crawl
+from exposure_sync.lookml.views import LookmlFiles, load_lookml_files
 from exposure_sync.sync import NOT_SETTLED, Skipped, SyncPlan, SyncReport, plan_sync
 
 
@@ -38,16 +39,21 @@ def run_command(
     section: str,
     granularity: str | None,
     output_format: str,
+    lookml_dir: Path | None = None,
 ) -> int:
     """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
     output = _output_path(output_path, config)
+    lookml = load_lookml_files(lookml_dir, config.lookml_projects)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
-    crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
-    plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND)
+    if snapshot_path:
+        crawl = load_crawl(snapshot_path)
+    else:
+        crawl = read_looker(config, looker_ini, section, lookml)
+    plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND, lookml)
     old_text = output.read_text(encoding="utf-8") if output.exists() else None
     act = {"sync": _sync, "diff": _diff, "check": _check}[command]
     return act(plan, output, old_text, output_format)
@@ -100,12 +106,14 @@ def run_crawl(
     looker_ini: Path | None,
     section: str,
     granularity: str | None = None,
+    lookml_dir: Path | None = None,
 ) -> int:
     """`crawl --out FILE`: what Looker said, saved for offline runs."""
     config = load_config(config_path)
     if granularity:
         config = replace(config, granularity=granularity)
-    crawl = read_looker(config, looker_ini, section)
+    lookml = load_lookml_files(lookml_dir, config.lookml_projects)
+    crawl = read_looker(config, looker_ini, section, lookml)
     save_crawl(crawl, out_path)
     click.echo(
         f"saved {len(crawl.dashboards)} dashboards, {len(crawl.explores)} explores to {out_path}",
@@ -114,12 +122,18 @@ def run_crawl(
     return EXIT_LOOKER if crawl.failures else EXIT_OK
 
 
-def read_looker(config: Config, looker_ini: Path | None, section: str | None) -> Crawl:
-    """Crawl Looker, then ask for generated SQL only for queries on derived tables."""
+def read_looker(
+    config: Config,
+    looker_ini: Path | None,
+    section: str | None,
+    lookml: LookmlFiles | None = None,
+) -> Crawl:
+    """Crawl Looker, then ask for generated SQL only for queries on derived tables the LookML
+    files (when given) do not define."""
     client = LookerClient.from_config(config, looker_ini, section)
     try:
         crawl = crawl_looker(client, config)
-        wanted = build_lineage(crawl, config, None)
+        wanted = build_lineage(crawl, config, None, lookml)
         failures: list[CrawlFailure] = []
         crawl.generated_sql.update(
             fetch_generated_sql(

@@ -22,6 +22,7 @@ import networkx as nx
 from exposure_sync.config import Config
 from exposure_sync.dbt.models import DbtNode, Manifest
 from exposure_sync.lineage.dialects import UnknownDialectError, as_dialect
+from exposure_sync.lineage.files import FileViews
 from exposure_sync.lineage.match import RelationIndex
 from exposure_sync.lineage.relation import Relation
 from exposure_sync.lineage.resolve import (
@@ -43,6 +44,7 @@ from exposure_sync.lineage.views import (
     is_made_up,
 )
 from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
+from exposure_sync.lookml.views import LookmlFiles
 
 Node = tuple[str, ...]
 
@@ -71,6 +73,8 @@ class Lineage:
     incomplete: dict[Node, str] = field(default_factory=dict)
     # connections Looker would not describe and the config does not fully replace
     failed_connections: set[str] = field(default_factory=set)
+    # (model, view) of the derived tables whose inputs came from the LookML files
+    derived_from_files: set[tuple[str, str]] = field(default_factory=set)
 
     def incomplete_reason(self, root: Node) -> str | None:
         """Why the root's dependencies are not all known (None: they are)."""
@@ -129,8 +133,16 @@ class LineageBuilder:
     Looker's generated SQL before any manifest is read.
     """
 
-    def __init__(self, crawl: Crawl, config: Config, manifest: Manifest | None) -> None:
+    def __init__(
+        self,
+        crawl: Crawl,
+        config: Config,
+        manifest: Manifest | None,
+        lookml: LookmlFiles | None = None,
+    ) -> None:
         self.crawl = crawl
+        # views the LookML files define are resolved from them (no generated SQL)
+        self._files = FileViews(lookml, config) if lookml is not None else None
         self.config = config
         self.manifest = manifest
         # an index folds names like its dialect, so each dialect in use gets its own
@@ -240,7 +252,7 @@ class LineageBuilder:
             # explore's own sql_table_name): the table text is part of the node
             view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
             graph.add_edge(query_key, view_key)
-            if self._expand_view(view_key, sql_table_name, context):
+            if self._expand_view(view_key, sql_table_name, context, explore):
                 derived.append(alias)
         adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
         # what Looker joins for a query run inline (ours, or one Looker gave no id): views it
@@ -273,18 +285,42 @@ class LineageBuilder:
             self._add_query(query_key, explore_query(explore), "explore")
 
     def _expand_view(
-        self, view_key: Node, sql_table_name: str | None, context: ResolveContext
+        self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
     ) -> bool:
         """Resolve a view to its relations once (thousands of queries share a few hundred
-        views, and each resolution is a sqlglot parse); True when it needs generated SQL."""
+        views, and each resolution is a sqlglot parse); True when it needs generated SQL.
+        The LookML files come first; Looker's metadata and generated SQL are the fallback."""
         if view_key not in self._views_done:
-            resolution = resolve_sql_table_name(sql_table_name, context)
             where = f"view {view_key[1]}.{view_key[2]}"
+            resolution = self._from_files(view_key, sql_table_name, context, explore)
+            if resolution is None:
+                resolution = resolve_sql_table_name(sql_table_name, context)
             self.lineage.notes.update(f"{where}: {note}" for note in resolution.notes)
             for relation in resolution.relations:
                 self._add_relation(view_key, relation, context)
             self._views_done[view_key] = resolution.needs_generated_sql
         return self._views_done[view_key]
+
+    def _from_files(
+        self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
+    ) -> TableResolution | None:
+        """The view's relations from the LookML files; None: the API path decides."""
+        if self._files is None:
+            return None
+        found = self._files.resolve(explore, view_key[2], sql_table_name, context)
+        self.lineage.notes.update(self._files.notes)
+        if found is None:
+            return None
+        where = f"view {view_key[1]}.{view_key[2]}"
+        if found.resolution.needs_generated_sql:
+            why = "; ".join(found.resolution.notes) or "it cannot be rendered"
+            self.lineage.notes.add(
+                f"{where}: read from Looker's generated SQL, not the LookML files ({why})"
+            )
+            return None
+        if found.view.is_derived:
+            self.lineage.derived_from_files.add((view_key[1], view_key[2]))
+        return found.resolution
 
     def _add_generated_sql(
         self, query_key: Node, query: Query, context: ResolveContext, explore: Explore
@@ -412,9 +448,12 @@ def _view_tables_by_model(explores: Iterable[Explore | None]) -> dict[str, dict[
     return dict(tables)
 
 
-def build_lineage(crawl: Crawl, config: Config, manifest: Manifest | None) -> Lineage:
-    """The whole graph; with no manifest it stops at relations (enough to find SQL to fetch)."""
-    builder = LineageBuilder(crawl, config, manifest)
+def build_lineage(
+    crawl: Crawl, config: Config, manifest: Manifest | None, lookml: LookmlFiles | None = None
+) -> Lineage:
+    """The whole graph; with no manifest it stops at relations (enough to find SQL to fetch).
+    With the LookML files, the views they define are resolved from them."""
+    builder = LineageBuilder(crawl, config, manifest, lookml)
     for dashboard in crawl.dashboards:
         if not dashboard.deleted:
             builder.add_dashboard(dashboard)
@@ -422,4 +461,17 @@ def build_lineage(crawl: Crawl, config: Config, manifest: Manifest | None) -> Li
         for look in crawl.looks.values():
             if not look.deleted:
                 builder.add_look(look)
+    if lookml is not None:
+        _note_files(builder.lineage, lookml, crawl)
     return builder.lineage
+
+
+def _note_files(lineage: Lineage, lookml: LookmlFiles, crawl: Crawl) -> None:
+    """What the LookML files gave, and what they could not."""
+    requests = len(crawl.generated_sql) + sum(f.kind == "query" for f in crawl.failures)
+    count = len(lineage.derived_from_files)
+    lineage.notes.add(
+        f"LookML files: {count} derived table{'s' if count != 1 else ''} read from the files, "
+        f"{requests} generated-SQL request{'s' if requests != 1 else ''} to Looker"
+    )
+    lineage.notes.update(f"LookML files: {problem}" for problem in lookml.problems)

@@ -74,7 +74,7 @@ LOOKML_DASHBOARD_FIELDS = DASHBOARD_FIELDS.replace(
 )
 EXPLORE_FIELD_FIELDS = "name,view,original_view,sql"
 EXPLORE_FIELDS = (
-    "id,name,model_name,view_name,connection_name,sql_table_name,always_join,"
+    "id,name,model_name,project_name,view_name,connection_name,sql_table_name,always_join,"
     "joins(name,from,sql_table_name,sql_on,foreign_key,required_joins,dependent_fields),"
     f"fields(dimensions({EXPLORE_FIELD_FIELDS}),measures({EXPLORE_FIELD_FIELDS}),"
     f"filters({EXPLORE_FIELD_FIELDS}),parameters({EXPLORE_FIELD_FIELDS}))"

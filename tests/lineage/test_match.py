@@ -17,7 +17,6 @@ JAFFLE = Path(__file__).resolve().parents[1] / "fixtures" / "dbt-manifests"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 
 
-
 def manifest(name: str) -> Manifest:
     return load_manifest(FIXTURES / name)
 

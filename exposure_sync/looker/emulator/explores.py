@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .content import ConnectionSpec
 from exposure_sync.lookml.project import ExploreDef, LookmlProject, ModelDef, ViewDef
+
+from .content import ConnectionSpec
 
 REF = re.compile(r"\$\{\s*([\w.]+)\s*\}")
 DEFAULT_TIMEFRAMES = ("raw", "time", "date", "week", "month", "quarter", "year")

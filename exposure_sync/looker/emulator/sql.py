@@ -25,21 +25,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from exposure_sync.lookml.project import LookmlProject, ViewDef
+from exposure_sync.lookml.views import PERSISTENCE
+
 from .content import QuerySpec
 from .explores import REF, FieldDef, ResolvedExplore
 from .liquid import render_constants, render_liquid
-from exposure_sync.lookml.project import LookmlProject, ViewDef
 
 Resolver = Callable[[str, str], ResolvedExplore | None]
-PERSISTENCE = (
-    "datagroup_trigger",
-    "sql_trigger_value",
-    "persist_for",
-    "persist_with",
-    "materialized_view",
-    "increment_key",
-    "publish_as_db_view",
-)
 _AGGREGATES = {
     "count_distinct": "COUNT(DISTINCT {})",
     "sum": "COALESCE(SUM({}), 0)",

@@ -14,9 +14,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from exposure_sync.lookml.project import build_project
+
 from .content import SHARED_ROOT, USERS_ROOT, ContentBuilder
 from .instance import Instance, assemble
-from exposure_sync.lookml.project import build_project
 
 _TILE_MIX = (("query", 65), ("look", 12), ("merge", 8), ("text", 10), ("button", 5))
 

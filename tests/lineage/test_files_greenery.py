@@ -1,0 +1,54 @@
+"""Acceptance 1 of issue 9: on greenery, lineage from the LookML files equals lineage from
+Looker's generated SQL for every dashboard, and the files cost no generated-SQL request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exposure_sync.config import load_config
+from exposure_sync.dbt.manifest import load_manifest
+from exposure_sync.lineage.graph import build_lineage, dashboard_node
+from exposure_sync.looker.emulator.instance import GREENERY
+from exposure_sync.looker.emulator.server import EmulatorServer
+from exposure_sync.lookml.views import load_lookml_files
+from exposure_sync.run import read_looker
+
+REPO = Path(__file__).resolve().parent.parent.parent
+CONFIG = REPO / "greenery" / "exposure-sync.yml"
+LOOKML = GREENERY / "lookml"
+SQL_OPERATIONS = ("run_query", "run_inline_query")
+
+
+@pytest.mark.parametrize("granularity", ["query", "explore"])
+def test_files_give_the_lineage_generated_sql_gives(
+    emulator: EmulatorServer, greenery_manifest: Path, granularity: str
+) -> None:
+    config = load_config(CONFIG)
+    config = type(config)(**{**config.__dict__, "granularity": granularity})
+    manifest = load_manifest(greenery_manifest)
+    files = load_lookml_files(LOOKML, {})
+
+    emulator.stats.reset()
+    api_crawl = read_looker(config, None, None)
+    api_sql_calls = sum(emulator.stats.counts().get(op, 0) for op in SQL_OPERATIONS)
+    emulator.stats.reset()
+    files_crawl = read_looker(config, None, None, files)
+    files_counts = emulator.stats.counts()
+
+    api = build_lineage(api_crawl, config, manifest)
+    with_files = build_lineage(files_crawl, config, manifest, files)
+    dashboards = [d.id for d in api_crawl.dashboards if not d.deleted]
+    assert len(dashboards) > 5
+    for dashboard_id in dashboards:
+        root = dashboard_node(dashboard_id)
+        assert with_files.relations(root) == api.relations(root), dashboard_id
+        assert with_files.dbt_nodes(root) == api.dbt_nodes(root), dashboard_id
+        assert with_files.incomplete_reason(root) is None, dashboard_id
+    assert api_sql_calls > 0  # the API path does need generated SQL on greenery
+    assert all(files_counts.get(op, 0) == 0 for op in SQL_OPERATIONS), files_counts
+    # every derived table greenery's dashboards read came from the files
+    assert ("greenery", "product_sales_ndt") in with_files.derived_from_files
+    assert ("greenery", "daily_sessions_pdt") in with_files.derived_from_files
+    assert not [n for n in with_files.notes if "generated SQL, not the LookML" in n]
