@@ -63,15 +63,24 @@ class FileViews:
                 "generated SQL"
             )
             return None
-        view = self.files.view(project, explore.model, view_name)
-        if view is None:
+        found = self.resolve_in(project, explore.model, view_name, ctx)
+        if found is None:
             self.notes.add(
                 f"view {explore.model}.{view_name}: Looker lists it but the LookML files do not "
                 "define it (is the checkout up to date?); its tables come from Looker"
             )
             return None
-        self._compare(view, served_table)
-        key = (id(ctx), project.root, explore.model, view_name)
+        self._compare(found.view, served_table)
+        return found
+
+    def resolve_in(
+        self, project: LookmlProject, model: str, view_name: str, ctx: ResolveContext
+    ) -> FileResolution | None:
+        """A view of one of the project's models, from the files alone (cached)."""
+        view = self.files.view(project, model, view_name)
+        if view is None:
+            return None
+        key = (id(ctx), project.root, model, view_name)
         if key not in self._done:
             result = self._resolve(project, view, ctx, (view.name,))
             self._done[key] = FileResolution(view, result)

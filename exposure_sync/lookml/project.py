@@ -270,6 +270,21 @@ def _extends(data: dict[str, Any]) -> list[str]:
     return names
 
 
+_EXTENDED = re.compile(r"\$\{\s*EXTENDED\s*\}")
+
+
+def _with_extended(data: dict[str, Any], inherited: dict[str, Any]) -> dict[str, Any]:
+    """`${EXTENDED}` in an extending view's table or derived SQL: the extended view's text."""
+    if isinstance(data.get("sql_table_name"), str):
+        base = inherited.get("sql_table_name") or ""
+        data["sql_table_name"] = _EXTENDED.sub(lambda _: str(base), data["sql_table_name"])
+    derived, base_derived = data.get("derived_table"), inherited.get("derived_table")
+    if isinstance(derived, dict) and isinstance(derived.get("sql"), str):
+        base = base_derived.get("sql", "") if isinstance(base_derived, dict) else ""
+        derived["sql"] = _EXTENDED.sub(lambda _: str(base), derived["sql"])
+    return data
+
+
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     out = ""
     i = 0
@@ -412,7 +427,7 @@ class _Builder:
                 inherited = {k: v for k, v in inherited.items() if k != "extension"}
                 merged = merge_lookml(merged, inherited)
             own = {k: v for k, v in data.items() if k != "extends__all"}
-            result = merge_lookml(merged, own)
+            result = _with_extended(merge_lookml(merged, own), merged)
             result["name"] = name
             done[name] = result
             return result
