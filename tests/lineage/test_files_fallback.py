@@ -23,11 +23,11 @@ SQL_OPERATIONS = ("run_query", "run_inline_query")
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(load_instance(FALLBACK / "instance")) as emulator:
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in emulator.env().items():
-                patch.setenv(name, value)
-            yield emulator
+    instance = load_instance(FALLBACK / "instance")
+    with EmulatorServer(instance) as emulator, pytest.MonkeyPatch.context() as patch:
+        for name, value in emulator.env().items():
+            patch.setenv(name, value)
+        yield emulator
 
 
 def lineage(server: EmulatorServer, config: Config, lookml_dir: Path | None) -> Lineage:
