@@ -10,6 +10,7 @@ import pytest
 from exposure_sync.config import load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.lineage.graph import build_lineage, dashboard_node
+from exposure_sync.looker.client import LookerClient
 from exposure_sync.looker.emulator.instance import GREENERY
 from exposure_sync.looker.emulator.server import EmulatorServer
 from exposure_sync.lookml.views import load_lookml_files
@@ -52,3 +53,42 @@ def test_files_give_the_lineage_generated_sql_gives(
     assert ("greenery", "product_sales_ndt") in with_files.derived_from_files
     assert ("greenery", "daily_sessions_pdt") in with_files.derived_from_files
     assert not [n for n in with_files.notes if "generated SQL, not the LookML" in n]
+
+
+def test_a_pdt_looker_had_already_built_is_read_from_the_files(
+    emulator: EmulatorServer, greenery_manifest: Path
+) -> None:
+    """Generated SQL without `rebuild_pdts` reads only the PDT's scratch table: without the
+    files the dashboards on it are incomplete; with them they depend on the PDT's inputs."""
+    config = load_config(CONFIG)
+    manifest = load_manifest(greenery_manifest)
+    crawl = read_looker(config, None, None)
+    client = LookerClient.from_config(config)
+    try:
+        for query_id in list(crawl.generated_sql):
+            crawl.generated_sql[query_id] = client.get_text(f"/queries/{query_id}/run/sql")
+    finally:
+        client.close()
+    assert any("-- use existing daily_sessions_pdt" in sql for sql in crawl.generated_sql.values())
+    files = load_lookml_files(LOOKML, {})
+    api = build_lineage(crawl, config, manifest)
+    with_files = build_lineage(crawl, config, manifest, files)
+    on_pdt = [
+        d.id
+        for d in crawl.dashboards
+        if "already built" in (api.incomplete_reason(dashboard_node(d.id)) or "")
+    ]
+    assert on_pdt
+    inputs: set[str] = set()
+    for dashboard_id in on_pdt:
+        root = dashboard_node(dashboard_id)
+        assert with_files.incomplete_reason(root) is None
+        inputs |= {n.unique_id for n in with_files.dbt_nodes(root)} - {
+            n.unique_id for n in api.dbt_nodes(root)
+        }
+    # the inputs of greenery's two PDTs, which their scratch tables hide
+    assert inputs >= {
+        "model.greenery.fact_sessions_funnel",
+        "snapshot.greenery.products_snapshot",
+        "seed.greenery.inventory_weeks",
+    }
