@@ -99,6 +99,8 @@ class LookmlProject:
     root: str = "lookml"  # for error messages: where the files are
     # tolerant loading only: one line per problem, naming the file (strict loading raises)
     problems: list[str] = field(default_factory=list)
+    # names of the projects it imports (manifest.lkml's local and remote dependencies)
+    imports: tuple[str, ...] = ()
 
     def where(self, rel: str) -> str:
         return f"{self.root}/{rel}"
@@ -123,7 +125,9 @@ def load_project(
     parsed, dashboards = read_files(root, "", strict, problems)
     manifest = parsed.get("manifest.lkml", {})
     constants = _constants(manifest)
-    for name in dependencies(manifest):
+    own = dict(constants)
+    imported = tuple(render_constants(d, own) for d in dependencies(manifest))
+    for name in imported:
         path = (imports or {}).get(name)
         if path is None or not path.is_dir():
             problems.append(
@@ -135,11 +139,13 @@ def load_project(
         parsed.update(files)
         dashboards.update(boards)
         constants = {**_imported_constants(files.get(f"//{name}/manifest.lkml", {})), **constants}
-    constants.update(_overrides(manifest))
-    return build_project(
+    constants.update({k: render_constants(v, own) for k, v in _overrides(manifest).items()})
+    project = build_project(
         parsed, dashboards, default_name, root=str(root), strict=strict,
         problems=problems, constants=constants,
     )  # fmt: skip
+    project.imports = imported
+    return project
 
 
 def read_files(
@@ -167,6 +173,14 @@ def dependencies(manifest: dict[str, Any]) -> list[str]:
     local = [d.get("project") for d in manifest.get("local_dependencies", [])]
     remote = [d.get("name") for d in manifest.get("remote_dependencies", [])]
     return [str(name) for name in (*local, *remote) if name]
+
+
+_CONSTANT = re.compile(r"@\{\s*(\w+)\s*\}")
+
+
+def render_constants(text: str, constants: Mapping[str, str]) -> str:
+    """`@{name}` replaced (once: LookML constants do not nest); unknown ones stay as written."""
+    return _CONSTANT.sub(lambda m: constants.get(m.group(1), m.group(0)), text)
 
 
 def _constants(manifest: dict[str, Any]) -> dict[str, str]:
@@ -206,10 +220,10 @@ def build_project(
 ) -> LookmlProject:
     """Build models from already-parsed files (lkml's dict shape), keyed by relative path."""
     problems = problems if problems is not None else []
-    builder = _Builder(files, dashboards, root, strict, problems)
     manifest = files.get("manifest.lkml", {})
     if constants is None:
         constants = _constants(manifest)
+    builder = _Builder(files, dashboards, root, strict, problems, constants)
     models: dict[str, ModelDef] = {}
     for rel in sorted(files):
         if rel.endswith(".model.lkml") and not rel.startswith("//"):
@@ -325,7 +339,9 @@ class _Builder:
         root: str,
         strict: bool = True,
         problems: list[str] | None = None,
+        constants: Mapping[str, str] | None = None,
     ) -> None:
+        self.constants = constants or {}
         self.files = files
         self.dashboards = dashboards
         self.root = root
@@ -350,7 +366,9 @@ class _Builder:
         while pending:
             current = pending.pop(0)
             for pattern in self.files.get(current, {}).get("includes", []):
-                regex = _glob_regex(_include_path(str(pattern), current))
+                # includes may name a project through a constant ("//@{CONFIG_PROJECT}/...")
+                written = render_constants(str(pattern), self.constants)
+                regex = _glob_regex(_include_path(written, current))
                 hits = [f for f in self._names if regex.match(f)]
                 if not hits:
                     self.problem(f"{self.where(current)}: include {pattern!r} matches no file")

@@ -158,4 +158,7 @@ def load_lookml_files(
     }
     if lookml_dir is not None:
         projects[""] = load_project(lookml_dir, lookml_dir.name, strict=False, imports=given)
-    return LookmlFiles(projects)
+    # a project others import is read as part of them (on its own its views extend views it
+    # does not have, as a hub-and-spoke block's config project does)
+    imported = {name for project in projects.values() for name in project.imports}
+    return LookmlFiles({k: p for k, p in projects.items() if k not in imported or k == ""})
