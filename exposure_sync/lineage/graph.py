@@ -157,6 +157,8 @@ class LineageBuilder:
             if f.kind == "connection" and not _configured_fully(config, f.id)
         }
         self._views_done: dict[Node, bool] = {}
+        # thousands of tiles ask the same few hundred questions of an explore
+        self._needed_done: dict[tuple[object, ...], frozenset[str]] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -246,7 +248,7 @@ class LineageBuilder:
             return
         derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
-        for alias in sorted(views_needed(explore, query, granularity)):
+        for alias in sorted(self._needed(explore, query, granularity)):
             sql_table_name, view_name = join_table(explore, alias)
             # one view may sit on different tables in different explores (a join's or an
             # explore's own sql_table_name): the table text is part of the node
@@ -260,12 +262,12 @@ class LineageBuilder:
         # outside would be missing from its SQL
         unqueried: list[str] = []
         if adhoc:
-            unqueried = sorted(set(derived) - views_needed(explore, query))
+            unqueried = sorted(set(derived) - self._needed(explore, query))
         elif query.id and query.id.startswith(INLINE_QUERY_PREFIX):
             request = inline_request(explore, query)
             # (at explore granularity the derived views it does not use come from explore_query)
-            needed = views_needed(explore, query)
-            unqueried = sorted(set(derived) & needed - views_needed(explore, request))
+            needed = self._needed(explore, query)
+            unqueried = sorted(set(derived) & needed - self._needed(explore, request))
         if unqueried:
             self.lineage.incomplete[query_key] = (
                 f"explore {explore.model}::{explore.name}: derived view {unqueried[0]} has no "
@@ -278,11 +280,21 @@ class LineageBuilder:
             return
         # Explore granularity on a saved query: its own SQL holds only the joins it uses, so
         # the derived joins beyond those come from the explore's ad-hoc query (once per explore)
-        used = views_needed(explore, query)
+        used = self._needed(explore, query)
         if used & set(derived):
             self._add_generated_sql(query_key, query, context, explore)
         if set(derived) - used:
             self._add_query(query_key, explore_query(explore), "explore")
+
+    def _needed(
+        self, explore: Explore, query: Query, granularity: Granularity = "query"
+    ) -> frozenset[str]:
+        """views_needed, once per explore and query shape (the query's id does not matter)."""
+        shape = (query.fields, query.filters, query.sorts, query.pivots, query.dynamic_fields)
+        key = (id(explore), granularity, *shape)
+        if key not in self._needed_done:
+            self._needed_done[key] = frozenset(views_needed(explore, query, granularity))
+        return self._needed_done[key]
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
