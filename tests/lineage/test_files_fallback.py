@@ -44,7 +44,7 @@ def test_each_broken_part_falls_back_to_generated_sql_with_a_reason(
     api = lineage(server, config, None)
     with_files = lineage(server, config, FALLBACK / "checkout")
     sql_requests = sum(server.stats.counts().get(op, 0) for op in SQL_OPERATIONS)
-    for dashboard in ("1", "2"):
+    for dashboard in ("1", "2"):  # 3: see the next test
         root = dashboard_node(dashboard)
         assert with_files.relations(root) == api.relations(root)
         assert with_files.incomplete_reason(root) is None
@@ -64,3 +64,15 @@ def test_each_broken_part_falls_back_to_generated_sql_with_a_reason(
     for view in ("broken_pdt", "odd_pdt", "extra_pdt"):
         assert f"view fb.{view}: Looker lists it but the LookML files do not define it" in notes
     assert "view fb.loop_b: read from Looker's generated SQL, not the LookML files" in notes
+
+
+def test_a_table_the_files_name_differently_is_noted_and_the_files_win(
+    server: EmulatorServer,
+) -> None:
+    with_files = lineage(server, config_from_dict({}), FALLBACK / "checkout")
+    relations = {str(r) for r in with_files.relations(dashboard_node("3"))}
+    assert relations == {"db.analytics.customers_v2"}
+    assert (
+        "view fb.customers: the LookML files say 'analytics.customers_v2' where Looker serves "
+        "'analytics.customers' (is the checkout up to date?); the files are used"
+    ) in with_files.notes
