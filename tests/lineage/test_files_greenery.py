@@ -48,6 +48,8 @@ def test_files_give_the_lineage_generated_sql_gives(
         assert with_files.dbt_nodes(root) == api.dbt_nodes(root), dashboard_id
         assert with_files.incomplete_reason(root) is None, dashboard_id
     assert api_sql_calls > 0  # the API path does need generated SQL on greenery
+    # explores name the LookML project they come from, which ties them to its checkout
+    assert {e.project_name for e in files_crawl.explores.values() if e} == {"greenery"}
     assert all(files_counts.get(op, 0) == 0 for op in SQL_OPERATIONS), files_counts
     # every derived table greenery's dashboards read came from the files
     assert ("greenery", "product_sales_ndt") in with_files.derived_from_files
