@@ -138,7 +138,9 @@ def load_project(
         files, boards = read_files(path, f"//{name}/", strict, problems)
         parsed.update(files)
         dashboards.update(boards)
-        constants = {**_imported_constants(files.get(f"//{name}/manifest.lkml", {})), **constants}
+        # an imported project's constants (`export: none` ones too: this reader renders per
+        # model, not per file), the importer's own winning
+        constants = {**_constants(files.get(f"//{name}/manifest.lkml", {})), **constants}
     constants.update({k: render_constants(v, own) for k, v in _overrides(manifest).items()})
     project = build_project(
         parsed, dashboards, default_name, root=str(root), strict=strict,
@@ -189,12 +191,6 @@ def _constants(manifest: dict[str, Any]) -> dict[str, str]:
         for c in manifest.get("constants", [])
         if isinstance(c, dict) and "name" in c
     }
-
-
-def _imported_constants(manifest: dict[str, Any]) -> dict[str, str]:
-    # `export: none` keeps a constant to its own project's files; Looker still renders those
-    # files with it, and this reader renders per model, so every constant is kept
-    return _constants(manifest)
 
 
 def _overrides(manifest: dict[str, Any]) -> dict[str, str]:

@@ -11,7 +11,7 @@ files from the project Looker names for an explore (`project_name`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +74,17 @@ def file_view(project: LookmlProject, model: ModelDef, view: ViewDef) -> FileVie
     base = FileView(model.name, view.name, view.file, project.name, parameters=parameters)
     derived = data.get("derived_table")
     if not isinstance(derived, dict):
-        table = data.get("sql_table_name") or view.name
-        return FileView(**{**base.__dict__, "sql_table_name": str(table)})
+        # Looker reads a view without sql_table_name from the table of its own name
+        return replace(base, sql_table_name=str(data.get("sql_table_name") or view.name))
     steps = [derived["sql_create"]] if derived.get("sql_create") else []
     steps += list((derived.get("create_process") or {}).get("sql_steps", []))
     source = derived.get("explore_source")
-    return FileView(
-        **{
-            **base.__dict__,
-            "derived_sql": derived.get("sql"),
-            "create_steps": tuple(str(s) for s in steps),
-            "explore_source": _explore_source(source) if isinstance(source, dict) else None,
-            "persistent": any(key in derived for key in PERSISTENCE),
-        }
+    return replace(
+        base,
+        derived_sql=derived.get("sql"),
+        create_steps=tuple(str(step) for step in steps),
+        explore_source=_explore_source(source) if isinstance(source, dict) else None,
+        persistent=any(key in derived for key in PERSISTENCE),
     )
 
 
