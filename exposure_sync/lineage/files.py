@@ -47,7 +47,7 @@ class FileViews:
     files: LookmlFiles
     config: Config
     notes: set[str] = field(default_factory=set)
-    _done: dict[tuple[int, str, str, str], FileResolution] = field(default_factory=dict)
+    _done: dict[tuple[int, str, str, str, str | None], FileResolution] = field(default_factory=dict)
     _explores: dict[tuple[str, str, str], Explore | None] = field(default_factory=dict)
     _parameters: dict[tuple[str, str], dict[str, ParameterValues]] = field(default_factory=dict)
 
@@ -63,7 +63,12 @@ class FileViews:
                 "generated SQL"
             )
             return None
-        found = self.resolve_in(project, explore.model, view_name, ctx)
+        table = _explore_table(project, explore.model, explore.name, view_name)
+        if table is not None and _normal(table) == _normal(served_table):
+            # the explore's own sql_table_name, for its base view
+            found = self.resolve_in(project, explore.model, view_name, ctx, table)
+        else:
+            found = self.resolve_in(project, explore.model, view_name, ctx)
         if found is None:
             self.notes.add(
                 f"view {explore.model}.{view_name}: Looker lists it but the LookML files do not "
@@ -74,13 +79,22 @@ class FileViews:
         return found
 
     def resolve_in(
-        self, project: LookmlProject, model: str, view_name: str, ctx: ResolveContext
+        self,
+        project: LookmlProject,
+        model: str,
+        view_name: str,
+        ctx: ResolveContext,
+        table: str | None = None,
     ) -> FileResolution | None:
-        """A view of one of the project's models, from the files alone (cached)."""
+        """A view of one of the project's models, from the files alone (cached); `table`: an
+        explore's `sql_table_name`, which replaces its base view's table there."""
         view = self.files.view(project, model, view_name)
         if view is None:
             return None
-        key = (id(ctx), project.root, model, view_name)
+        if table is not None:
+            view = replace(view, sql_table_name=table, derived_sql=None, create_steps=(),
+                           explore_source=None, persistent=False)  # fmt: skip
+        key = (id(ctx), project.root, model, view_name, table)
         if key not in self._done:
             result = self._resolve(project, view, ctx, (view.name,))
             self._done[key] = FileResolution(view, result)
@@ -172,6 +186,14 @@ class FileViews:
             resolved = resolve_explore(project, {}, model, name)
             self._explores[key] = explore_from_json(explore_json(resolved)) if resolved else None
         return self._explores[key]
+
+
+def _explore_table(project: LookmlProject, model: str, explore: str, view: str) -> str | None:
+    """An explore's own `sql_table_name` (it overrides its base view's table)."""
+    m = project.models.get(model)
+    found = m.explores.get(explore) if m else None
+    table = found.data.get("sql_table_name") if found and found.view == view else None
+    return str(table) if table else None
 
 
 def _own(view: FileView | None) -> dict[str, ParameterValues]:

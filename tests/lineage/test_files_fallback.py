@@ -72,6 +72,10 @@ def test_a_table_the_files_name_differently_is_noted_and_the_files_win(
     with_files = lineage(server, config_from_dict({}), FALLBACK / "checkout")
     relations = {str(r) for r in with_files.relations(dashboard_node("3"))}
     assert relations == {"db.analytics.customers_v2"}
+    # an explore's own sql_table_name wins over its base view's, in the files as in Looker
+    archived = {str(r) for r in with_files.relations(dashboard_node("4"))}
+    assert archived == {"db.analytics.customers_archive"}
+    assert not [n for n in with_files.notes if "'analytics.customers_archive'" in n]
     assert (
         "view fb.customers: the LookML files say 'analytics.customers_v2' where Looker serves "
         "'analytics.customers' (is the checkout up to date?); the files are used"

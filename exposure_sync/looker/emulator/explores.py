@@ -252,7 +252,8 @@ def explore_json(r: ResolvedExplore) -> dict[str, Any]:
         "model_name": m.name,
         "view_name": e.view,
         "hidden": data.get("hidden") == "yes",
-        "sql_table_name": served_table_name(base_view),
+        # an explore's own sql_table_name replaces its base view's table
+        "sql_table_name": data.get("sql_table_name") or served_table_name(base_view),
         "access_filter_fields": [],
         "access_filters": [],
         "aliases": [],
