@@ -234,7 +234,8 @@ def build_project(
 
 def _parse_lkml(path: Path) -> dict[str, Any]:
     try:
-        parsed = lkml.load(path.read_text(encoding="utf-8")) or {}
+        # utf-8-sig: files saved by some Windows editors start with a byte-order mark
+        parsed = lkml.load(path.read_text(encoding="utf-8-sig")) or {}
     except SyntaxError as err:
         raise BadInputError(f"{path}: LookML syntax error: {err}") from None
     except (UnicodeDecodeError, OSError) as err:
