@@ -1,5 +1,6 @@
-"""Acceptance 1 of issue 9: on greenery, lineage from the LookML files equals lineage from
-Looker's generated SQL for every dashboard, and the files cost no generated-SQL request."""
+"""Acceptance 1 of issue 9: lineage from the LookML files equals lineage from
+Looker's generated SQL for every dashboard (greenery, and the shop instance), and the files cost
+no generated-SQL request."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from exposure_sync.config import load_config
+from exposure_sync.config import config_from_dict, load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.lineage.graph import build_lineage, dashboard_node
 from exposure_sync.looker.client import LookerClient
-from exposure_sync.looker.emulator.instance import GREENERY
+from exposure_sync.looker.emulator.instance import GREENERY, load_instance
 from exposure_sync.looker.emulator.server import EmulatorServer
 from exposure_sync.lookml.views import load_lookml_files
 from exposure_sync.run import read_looker
@@ -94,3 +95,31 @@ def test_a_pdt_looker_had_already_built_is_read_from_the_files(
         "snapshot.greenery.products_snapshot",
         "seed.greenery.inventory_weeks",
     }
+
+
+@pytest.mark.parametrize("granularity", ["query", "explore"])
+def test_the_same_holds_on_the_shop_instance(granularity: str) -> None:
+    """Two models, two connections, extends and refinements (tests/fixtures/emulator/shop)."""
+    shop = REPO / "tests" / "fixtures" / "emulator" / "shop"
+    settings = {
+        "constants": {"analytics_schema": "analytics", "raw_db": "shop_raw"},
+        "user_attributes": {"shop_schema": "analytics"},
+        "granularity": granularity,
+    }
+    config = config_from_dict(settings)
+    files = load_lookml_files(shop / "lookml", {})
+    with EmulatorServer(load_instance(shop)) as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env().items():
+            patch.setenv(name, value)
+        api_crawl = read_looker(config, None, None)
+        server.stats.reset()
+        files_crawl = read_looker(config, None, None, files)
+        counts = server.stats.counts()
+    api = build_lineage(api_crawl, config, None)
+    with_files = build_lineage(files_crawl, config, None, files)
+    for dashboard in (d for d in api_crawl.dashboards if not d.deleted):
+        root = dashboard_node(dashboard.id)
+        assert with_files.relations(root) == api.relations(root), dashboard.id
+        assert with_files.incomplete_reason(root) == api.incomplete_reason(root), dashboard.id
+    assert all(counts.get(op, 0) == 0 for op in SQL_OPERATIONS), counts
+    assert with_files.derived_from_files
