@@ -159,6 +159,7 @@ class LineageBuilder:
         self._views_done: dict[Node, bool] = {}
         # thousands of tiles ask the same few hundred questions of an explore
         self._needed_done: dict[tuple[object, ...], frozenset[str]] = {}
+        self._tables_done: dict[tuple[int, str], tuple[str | None, str]] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -249,7 +250,7 @@ class LineageBuilder:
         derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
         for alias in sorted(self._needed(explore, query, granularity)):
-            sql_table_name, view_name = join_table(explore, alias)
+            sql_table_name, view_name = self._join_table(explore, alias)
             # one view may sit on different tables in different explores (a join's or an
             # explore's own sql_table_name): the table text is part of the node
             view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
@@ -295,6 +296,13 @@ class LineageBuilder:
         if key not in self._needed_done:
             self._needed_done[key] = frozenset(views_needed(explore, query, granularity))
         return self._needed_done[key]
+
+    def _join_table(self, explore: Explore, alias: str) -> tuple[str | None, str]:
+        """join_table, once per explore and alias."""
+        key = (id(explore), alias)
+        if key not in self._tables_done:
+            self._tables_done[key] = join_table(explore, alias)
+        return self._tables_done[key]
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
