@@ -18,7 +18,7 @@ from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
 from exposure_sync.exposures.diff import DiffResult, diff_files
 from exposure_sync.exposures.write import read_generated, write_if_changed
-from exposure_sync.lineage.graph import build_lineage
+from exposure_sync.lineage.graph import queries_needing_sql
 from exposure_sync.looker.client import LookerClient
 from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
@@ -133,13 +133,13 @@ def read_looker(
     client = LookerClient.from_config(config, looker_ini, section)
     try:
         crawl = crawl_looker(client, config)
-        wanted = build_lineage(crawl, config, None, lookml)
+        wanted, adhoc = queries_needing_sql(crawl, config, lookml)
         failures: list[CrawlFailure] = []
         crawl.generated_sql.update(
             fetch_generated_sql(
                 client,
-                wanted.queries_needing_sql,
-                adhoc=wanted.adhoc_queries,
+                wanted,
+                adhoc=adhoc,
                 concurrency=config.concurrency,
                 failures=failures,
             )
