@@ -438,9 +438,10 @@ def print_report(
         )
     )
     print(
-        "\nwall s / client CPU s: `read_looker` (crawl, then generated SQL); it builds the "
-        "lineage graph once itself to find the queries needing SQL, so its CPU includes about "
-        "one `lineage s`. emulator CPU s: the emulator process meanwhile. Peak RSS: the client "
+        "\nwall s / client CPU s: `read_looker` (crawl, then generated SQL); it runs the "
+        "lineage pass once itself (without building the graph) to find the queries needing "
+        "SQL, so its CPU includes about half a `lineage s`. emulator CPU s: the emulator "
+        "process meanwhile. Peak RSS: the client "
         "process after the crawl (a fresh interpreter with exposure-sync imported: "
         f"{min(r['rss_base_mb'] for r in sizes):.0f} MB). lineage s: `build_lineage` without a "
         "manifest. plan s: `plan_sync` against the synthetic manifest (lineage again, with dbt "
