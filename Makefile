@@ -24,7 +24,7 @@ greenery-report: setup
 	$(BIN)/python greenery/scripts/report.py
 
 demo: greenery
-	$(BIN)/exposure-sync demo --project-dir greenery
+	$(BIN)/exposure-sync demo --project-dir greenery --lookml-dir exposure_sync/looker/emulator/instances/greenery/lookml
 
 test: setup
 	$(BIN)/ruff check .

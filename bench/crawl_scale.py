@@ -14,6 +14,11 @@ tables the synthetic LookML reads (bench/_synthetic_manifest.py).
 Then: the same 1,000-dashboard crawl behind 20 ms of latency per request at several
 concurrencies; and, for 200 dashboards, looker-sdk's model deserialisation against our raw JSON
 decoding of the same `/dashboards/search` answer.
+
+`--with-files`: the synthetic instance's LookML is written out as files (a model file, one file
+per view) and passed as `--lookml-dir` would pass it: derived tables come from the files, and the
+size table shows the requests beside their bound (search pages + distinct explores + user and
+folder batches + 5). Always: the time to read a LookML project of `--lookml-views` views.
 """
 
 from __future__ import annotations
@@ -122,22 +127,31 @@ def _rss_mb() -> float:
 
 
 def client_crawl(
-    env: dict[str, str], concurrency: int, explores: int, plan: bool, merged_results: str
+    env: dict[str, str],
+    concurrency: int,
+    explores: int,
+    plan: bool,
+    merged_results: str,
+    lookml_dir: str | None = None,
 ) -> dict[str, Any]:
-    """read_looker, then (plan=True) lineage alone and plan_sync, each timed."""
+    """read_looker, then (plan=True) lineage alone and plan_sync, each timed; with the LookML
+    files read first (their reading is part of the wall time) when `lookml_dir` is given."""
     os.environ.update(env)
     from _synthetic_manifest import write_synthetic_manifest
 
     from exposure_sync.config import config_from_dict
     from exposure_sync.dbt.manifest import load_manifest
     from exposure_sync.lineage.graph import build_lineage
+    from exposure_sync.lookml.views import load_lookml_files
     from exposure_sync.run import read_looker
     from exposure_sync.sync import plan_sync
 
     config = config_from_dict({"concurrency": concurrency, "merged_results": merged_results})
     out: dict[str, Any] = {"rss_base_mb": _rss_mb()}
     wall, cpu = time.perf_counter(), time.process_time()
-    crawl = read_looker(config, None, None)
+    files = load_lookml_files(Path(lookml_dir), {}) if lookml_dir else None
+    out["lookml_read_s"] = time.perf_counter() - wall
+    crawl = read_looker(config, None, None, files)
     out["crawl_wall_s"] = time.perf_counter() - wall
     out["crawl_cpu_s"] = time.process_time() - cpu
     out["rss_crawl_mb"] = _rss_mb()
@@ -148,7 +162,7 @@ def client_crawl(
         return out
 
     start = time.perf_counter()
-    lineage = build_lineage(crawl, config, None)
+    lineage = build_lineage(crawl, config, None, files)
     out["lineage_s"] = time.perf_counter() - start
     out["graph_nodes"] = lineage.graph.number_of_nodes()
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,6 +178,7 @@ def client_crawl(
             Path(tmp) / "looker_exposures.yml",
             [],
             "exposure-sync sync --output looker_exposures.yml",
+            files,
         )
         out["plan_s"] = time.perf_counter() - start
     out["entries"] = len(result.entries)
@@ -234,18 +249,28 @@ def client_sdk_vs_raw(env: dict[str, str], repeats: int) -> dict[str, Any]:
 
 
 def bench_sizes(
-    sizes: Sequence[int], latency_ms: float, concurrency: int, merged_results: str
+    sizes: Sequence[int],
+    latency_ms: float,
+    concurrency: int,
+    merged_results: str,
+    with_files: bool = False,
 ) -> list[dict[str, Any]]:
+    from exposure_sync.looker.emulator.synthetic import write_synthetic_lookml
+
     rows = []
     for size in sizes:
         explores = explores_for(size)
         print(f"... {size} dashboards: starting the emulator", file=sys.stderr, flush=True)
-        with Emulator(size, explores, latency_ms) as emulator:
+        with Emulator(size, explores, latency_ms) as emulator, tempfile.TemporaryDirectory() as tmp:
+            lookml_dir = None
+            if with_files:
+                write_synthetic_lookml(explores, Path(tmp))
+                lookml_dir = tmp
             emulator.reset()
             cpu_before = emulator.stats()["cpu_s"]
             print(f"... {size} dashboards: crawling", file=sys.stderr, flush=True)
             result = in_fresh_process(
-                client_crawl, emulator.env, concurrency, explores, True, merged_results
+                client_crawl, emulator.env, concurrency, explores, True, merged_results, lookml_dir
             )
             stats = emulator.stats()
         result.update(
@@ -281,6 +306,34 @@ def bench_concurrency(
             result.update(concurrency=level, requests=emulator.stats()["total"])
             rows.append(result)
     return rows
+
+
+def client_read_lookml(directory: str) -> dict[str, Any]:
+    from exposure_sync.lookml.views import load_lookml_files
+
+    start = time.perf_counter()
+    files = load_lookml_files(Path(directory), {})
+    assert files is not None
+    return {"read_s": time.perf_counter() - start, "views": files.view_count}
+
+
+def bench_lookml_read(views: int) -> dict[str, Any]:
+    """Reading a synthetic LookML project of about `views` views, in a fresh process."""
+    from exposure_sync.looker.emulator.synthetic import write_synthetic_lookml
+
+    explores = max(1, round(views / 1.84))  # the synthetic project has ~1.84 views per explore
+    print(f"... reading a LookML project of ~{views} views", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_synthetic_lookml(explores, Path(tmp))
+        files = len(list(Path(tmp).iterdir()))
+        return {**in_fresh_process(client_read_lookml, tmp), "files": files}
+
+
+def request_bound(counts: dict[str, int]) -> int:
+    """search pages + distinct explores + user and folder batches + 5 (issue 9)."""
+    counted = ("search_dashboards", "search_lookml_dashboards", "lookml_model_explore")
+    batches = ("all_users", "user", "all_folders", "folder")
+    return sum(counts.get(op, 0) for op in (*counted, *batches)) + 5
 
 
 def bench_sdk(repeats: int) -> dict[str, Any]:
@@ -325,6 +378,7 @@ def _ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
 
+SQL_OPERATIONS = ("run_query", "run_inline_query")
 OPERATION_GROUPS = (
     ("search", ("search_dashboards", "search_lookml_dashboards")),
     ("explores", ("lookml_model_explore",)),
@@ -340,6 +394,7 @@ def print_report(
     sizes: list[dict[str, Any]],
     latency: list[dict[str, Any]],
     sdk: dict[str, Any] | None,
+    lookml_read: dict[str, Any] | None = None,
 ) -> None:
     print(f"`{' '.join(['python bench/crawl_scale.py', *sys.argv[1:]])}`")
     print(
@@ -383,9 +438,10 @@ def print_report(
         )
     )
     print(
-        "\nwall s / client CPU s: `read_looker` (crawl, then generated SQL); it builds the "
-        "lineage graph once itself to find the queries needing SQL, so its CPU includes about "
-        "one `lineage s`. emulator CPU s: the emulator process meanwhile. Peak RSS: the client "
+        "\nwall s / client CPU s: `read_looker` (crawl, then generated SQL); it runs the "
+        "lineage pass once itself (without building the graph) to find the queries needing "
+        "SQL, so its CPU includes about half a `lineage s`. emulator CPU s: the emulator "
+        "process meanwhile. Peak RSS: the client "
         "process after the crawl (a fresh interpreter with exposure-sync imported: "
         f"{min(r['rss_base_mb'] for r in sizes):.0f} MB). lineage s: `build_lineage` without a "
         "manifest. plan s: `plan_sync` against the synthetic manifest (lineage again, with dbt "
@@ -393,6 +449,33 @@ def print_report(
         f"{', '.join(str(r['unbuilt']) for r in sizes)}; failures: "
         f"{', '.join(str(r['failures']) for r in sizes)}.\n"
     )
+    if args.with_files:
+        print("### With the LookML files (`--lookml-dir`)\n")
+        print(
+            table(
+                ["dashboards", "requests", "bound", "generated SQL", "read files s", "wall s"],
+                [
+                    [
+                        _n(r["size"]),
+                        _n(r["requests"]),
+                        _n(request_bound(r["counts"])),
+                        _n(sum(r["counts"].get(op, 0) for op in SQL_OPERATIONS)),
+                        _s(r["lookml_read_s"]),
+                        _s(r["crawl_wall_s"]),
+                    ]
+                    for r in sizes
+                ],
+            )
+        )
+        print(
+            "\nbound: search pages + distinct explores + user and folder batches + 5, from the "
+            "emulator's counters. wall s includes reading the files (read files s).\n"
+        )
+    if lookml_read:
+        print(
+            f"Reading a LookML project of {lookml_read['views']:,} views "
+            f"({lookml_read['files']:,} files): {lookml_read['read_s']:.2f} s.\n"
+        )
     print("### Requests by operation\n")
     grouped = {name for _, ops in OPERATION_GROUPS for name in ops}
     print(
@@ -507,6 +590,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--concurrency", type=int, default=8, help="for the size table")
     parser.add_argument(
+        "--with-files",
+        action="store_true",
+        help="pass the synthetic LookML as files (derived tables read from them)",
+    )
+    parser.add_argument(
+        "--lookml-views",
+        type=int,
+        default=2000,
+        help="views of the LookML project whose reading is timed; 0 skips it (default 2000)",
+    )
+    parser.add_argument(
         "--concurrency-latency-ms",
         type=float,
         default=20.0,
@@ -534,7 +628,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = list(QUICK_SIZES) if args.quick else args.sizes
 
     start = time.perf_counter()
-    size_rows = bench_sizes(sizes, args.latency_ms, args.concurrency, args.merged_results)
+    size_rows = bench_sizes(
+        sizes, args.latency_ms, args.concurrency, args.merged_results, args.with_files
+    )
+    lookml_read = bench_lookml_read(args.lookml_views) if args.lookml_views > 0 else None
     latency_rows = []
     if args.concurrency_latency_ms > 0:
         latency_rows = bench_concurrency(
@@ -544,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.merged_results,
         )
     sdk = bench_sdk(args.sdk_repeats) if args.sdk_repeats > 0 else None
-    print_report(args, size_rows, latency_rows, sdk)
+    print_report(args, size_rows, latency_rows, sdk, lookml_read)
     print(f"... done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
 

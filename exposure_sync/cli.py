@@ -129,6 +129,7 @@ def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Choice(["query", "explore"]),
             help="Depend on the views each query uses (default) or every view of its explore.",
         ),
+        _lookml_dir_option(),
         click.option(
             "--allow-removals",
             is_flag=True,
@@ -146,6 +147,15 @@ def _sync_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _lookml_dir_option() -> Callable[..., Any]:
+    return click.option(
+        "--lookml-dir",
+        "lookml_dir",
+        type=click.Path(path_type=Path),
+        help="A checkout of the LookML project: derived tables are read from its files.",
+    )
 
 
 def _looker_options() -> list[Callable[..., Any]]:
@@ -218,6 +228,7 @@ def check(**options: Any) -> int:
     type=click.Choice(["query", "explore"]),
     help="The granularity you sync with (overrides the config's): it decides the SQL fetched.",
 )
+@_lookml_dir_option()
 @_friendly_errors
 def crawl(**options: Any) -> int:
     """Save what was read from Looker, for offline `--from-snapshot` runs."""
@@ -234,12 +245,13 @@ def crawl(**options: Any) -> int:
     show_default=True,
     help="The greenery dbt project.",
 )
+@_lookml_dir_option()
 @_friendly_errors
-def demo(project_dir: Path) -> int:
+def demo(project_dir: Path, lookml_dir: Path | None) -> int:
     """Emulator + greenery: sync, validate with dbt parse, print a summary."""
     from exposure_sync.demo import run_demo
 
-    return run_demo(project_dir)
+    return run_demo(project_dir, lookml_dir)
 
 
 @cli.command()

@@ -70,6 +70,8 @@ class Config:
     constants: dict[str, str] = field(default_factory=dict)
     user_attributes: dict[str, str] = field(default_factory=dict)
     lookml_manifest: str | None = None  # path to a manifest.lkml to read constants from
+    # Looker project name -> a checkout of its LookML files (derived tables read from them)
+    lookml_projects: dict[str, str] = field(default_factory=dict)
     connections: dict[str, ConnectionDefaults] = field(default_factory=dict)
     # dev vs prod: Looker's name -> the manifest's name
     database_map: dict[str, str] = field(default_factory=dict)
@@ -105,7 +107,7 @@ _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 _STRING_LISTS = ("include_folders", "exclude_folders", "tags")
-_STRING_MAPS = ("constants", "user_attributes", "database_map", "schema_map")
+_STRING_MAPS = ("constants", "user_attributes", "database_map", "schema_map", "lookml_projects")
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -137,6 +139,7 @@ def load_config(path: str | Path | None) -> Config:
         config,
         output=_beside(path, config.output),
         lookml_manifest=_beside(path, config.lookml_manifest),
+        lookml_projects={k: str(_beside(path, v)) for k, v in config.lookml_projects.items()},
     )
 
 

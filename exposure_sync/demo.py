@@ -24,7 +24,7 @@ CONFIG_FILE = "exposure-sync.yml"
 FUNNEL_MODEL = "model.greenery.fact_sessions_funnel"
 
 
-def run_demo(project_dir: Path) -> int:
+def run_demo(project_dir: Path, lookml_dir: Path | None = None) -> int:
     project_dir = project_dir.resolve()
     manifest = project_dir / "target" / "manifest.json"
     config = project_dir / CONFIG_FILE
@@ -47,6 +47,7 @@ def run_demo(project_dir: Path) -> int:
                 section="Looker",
                 granularity=None,
                 output_format="text",
+                lookml_dir=lookml_dir,
             )
         finally:
             _restore(previous_env)

@@ -18,13 +18,14 @@ from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
 from exposure_sync.exposures.diff import DiffResult, diff_files
 from exposure_sync.exposures.write import read_generated, write_if_changed
-from exposure_sync.lineage.graph import build_lineage
+from exposure_sync.lineage.graph import queries_needing_sql
 from exposure_sync.lineage.resolve import configured_constants
 from exposure_sync.looker.client import LookerClient
 from exposure_sync.looker.crawl import crawl as crawl_looker
 from exposure_sync.looker.crawl import fetch_generated_sql
 from exposure_sync.looker.models import Crawl, CrawlFailure
 from exposure_sync.looker.snapshot import check_snapshot_target, load_crawl, save_crawl
+from exposure_sync.lookml.views import LookmlFiles, load_lookml_files
 from exposure_sync.sync import NOT_SETTLED, Skipped, SyncPlan, SyncReport, plan_sync
 
 
@@ -41,17 +42,22 @@ def run_command(
     output_format: str,
     deadline: int | None = None,
     allow_removals: bool = False,
+    lookml_dir: Path | None = None,
 ) -> int:
     """`sync`, `diff` or `check`: one plan, then what each does with it; returns the exit code."""
     config = _with_flags(load_config(config_path), granularity, deadline)
     if allow_removals:
         config = replace(config, allow_removals=True)
     output = _output_path(output_path, config)
+    lookml = load_lookml_files(lookml_dir, config.lookml_projects)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
     configured_constants(config)  # reads lookml_manifest: a bad one fails before crawling too
-    crawl = load_crawl(snapshot_path) if snapshot_path else read_looker(config, looker_ini, section)
-    plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND)
+    if snapshot_path:
+        crawl = load_crawl(snapshot_path)
+    else:
+        crawl = read_looker(config, looker_ini, section, lookml)
+    plan = plan_sync(crawl, manifest, config, output, previous, HEADER_COMMAND, lookml)
     old_text = output.read_text(encoding="utf-8") if output.exists() else None
     act = {"sync": _sync, "diff": _diff, "check": _check}[command]
     return act(plan, output, old_text, output_format)
@@ -128,12 +134,14 @@ def run_crawl(
     section: str,
     granularity: str | None = None,
     deadline: int | None = None,
+    lookml_dir: Path | None = None,
 ) -> int:
     """`crawl --out FILE`: what Looker said, saved for offline runs."""
     config = _with_flags(load_config(config_path), granularity, deadline)
     check_snapshot_target(out_path)  # before crawling: a wrong --out fails in a second
+    lookml = load_lookml_files(lookml_dir, config.lookml_projects)
     configured_constants(config)
-    crawl = read_looker(config, looker_ini, section)
+    crawl = read_looker(config, looker_ini, section, lookml)
     save_crawl(crawl, out_path)
     click.echo(
         f"saved {len(crawl.dashboards)} dashboards, {len(crawl.explores)} explores to {out_path}",
@@ -152,18 +160,24 @@ def _with_flags(config: Config, granularity: str | None, deadline: int | None) -
     return config
 
 
-def read_looker(config: Config, looker_ini: Path | None, section: str | None) -> Crawl:
-    """Crawl Looker, then ask for generated SQL only for queries on derived tables."""
+def read_looker(
+    config: Config,
+    looker_ini: Path | None,
+    section: str | None,
+    lookml: LookmlFiles | None = None,
+) -> Crawl:
+    """Crawl Looker, then ask for generated SQL only for queries on derived tables the LookML
+    files (when given) do not define."""
     client = LookerClient.from_config(config, looker_ini, section)
     try:
         crawl = crawl_looker(client, config)
-        wanted = build_lineage(crawl, config, None)
+        wanted, adhoc = queries_needing_sql(crawl, config, lookml)
         failures: list[CrawlFailure] = []
         crawl.generated_sql.update(
             fetch_generated_sql(
                 client,
-                wanted.queries_needing_sql,
-                adhoc=wanted.adhoc_queries,
+                wanted,
+                adhoc=adhoc,
                 concurrency=config.concurrency,
                 failures=failures,
             )

@@ -36,6 +36,7 @@ from exposure_sync.exposures.write import merge_entries, render_exposures
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node, look_node
 from exposure_sync.looker.decode_content import id_sort_key
 from exposure_sync.looker.models import Crawl, CrawlFailure, Dashboard, Look
+from exposure_sync.lookml.views import LookmlFiles
 
 Item = Dashboard | Look
 
@@ -109,17 +110,26 @@ def plan_sync(
     output: Path,
     previous: list[ExposureEntry],
     command: str,
+    lookml: LookmlFiles | None = None,
 ) -> SyncPlan:
-    """Decide every dashboard's (and look's) fate and render the file `sync` would write."""
-    planner = _Planner(crawl, manifest, config, output)
+    """Decide every dashboard's (and look's) fate and render the file `sync` would write.
+    `lookml`: the LookML files, which views they define are resolved from."""
+    planner = _Planner(crawl, manifest, config, output, lookml)
     planner.check_settings()
     return planner.plan(previous, command)
 
 
 class _Planner:
-    def __init__(self, crawl: Crawl, manifest: Manifest, config: Config, output: Path) -> None:
+    def __init__(
+        self,
+        crawl: Crawl,
+        manifest: Manifest,
+        config: Config,
+        output: Path,
+        lookml: LookmlFiles | None = None,
+    ) -> None:
         self.crawl, self.manifest, self.config, self.output = crawl, manifest, config, output
-        self.lineage = build_lineage(crawl, config, manifest)
+        self.lineage = build_lineage(crawl, config, manifest, lookml)
         self.web_url = config.web_url or default_web_url(crawl.base_url)
         self.report = SyncReport(output=str(output))
         self.failed = {

@@ -392,3 +392,18 @@ def test_base_url_with_the_api_path(
 ) -> None:
     monkeypatch.setenv("LOOKERSDK_BASE_URL", os.environ["LOOKERSDK_BASE_URL"] + "/api/4.0")
     case.assert_refused(case.run(command), BAD_INPUT, "LOOKERSDK_BASE_URL", "/api/4.0")
+
+
+# --- the LookML checkout (issue 9) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "crawl"])
+def test_missing_lookml_dir(case: Case, command: str) -> None:
+    missing = case.dir / "looker-repo"
+    case.assert_refused(case.run(command, "--lookml-dir", str(missing)), BAD_INPUT, str(missing))
+
+
+def test_missing_lookml_project_in_the_config(case: Case) -> None:
+    case.config.write_text(greenery_settings(lookml_projects={"greenery": "nowhere"}))
+    line = case.assert_refused(case.run("sync"), BAD_INPUT, "lookml_projects.greenery")
+    assert str(case.dir / "nowhere") in line  # relative to the config file

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from exposure_sync.cli import cli
 from tests.conftest import DBT, GREENERY
 
+LOOKML = "exposure_sync/looker/emulator/instances/greenery/lookml"  # what `make demo` passes
+
 
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -67,3 +69,21 @@ def test_demo_syncs_validates_and_is_idempotent(project: Path) -> None:
     assert second.exit_code == 0, second.output
     assert (output.read_bytes(), output.stat().st_mtime_ns) == before
     assert hand_written.read_bytes() == hand_written_before
+
+
+def test_demo_with_the_lookml_files_writes_the_committed_file_without_generated_sql(
+    project: Path,
+) -> None:
+    """`make demo` passes greenery's LookML: same entries, derived tables from the files."""
+    output = project / "models" / "exposures" / "looker_exposures.yml"
+    output.unlink()
+    lookml = Path(__file__).resolve().parent.parent / LOOKML
+    result = CliRunner().invoke(
+        cli, ["demo", "--project-dir", str(project), "--lookml-dir", str(lookml)]
+    )
+    assert result.exit_code == 0, result.output
+    committed = GREENERY / "models" / "exposures" / "looker_exposures.yml"
+    assert output.read_bytes() == committed.read_bytes()
+    assert "LookML files: 5 derived tables read from the files, 0 generated-SQL requests" in (
+        result.output
+    )

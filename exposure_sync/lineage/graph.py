@@ -22,6 +22,7 @@ import networkx as nx
 from exposure_sync.config import Config
 from exposure_sync.dbt.models import DbtNode, Manifest
 from exposure_sync.lineage.dialects import UnknownDialectError, as_dialect
+from exposure_sync.lineage.files import FileViews
 from exposure_sync.lineage.match import RelationIndex
 from exposure_sync.lineage.relation import Relation
 from exposure_sync.lineage.resolve import (
@@ -43,6 +44,7 @@ from exposure_sync.lineage.views import (
     is_made_up,
 )
 from exposure_sync.looker.models import Crawl, Dashboard, Explore, Look, Query, Tile
+from exposure_sync.lookml.views import LookmlFiles
 
 Node = tuple[str, ...]
 
@@ -71,6 +73,8 @@ class Lineage:
     incomplete: dict[Node, str] = field(default_factory=dict)
     # connections Looker would not describe and the config does not fully replace
     failed_connections: set[str] = field(default_factory=set)
+    # (model, view) of the derived tables whose inputs came from the LookML files
+    derived_from_files: set[tuple[str, str]] = field(default_factory=set)
 
     def incomplete_reason(self, root: Node) -> str | None:
         """Why the root's dependencies are not all known (None: they are)."""
@@ -130,8 +134,16 @@ class LineageBuilder:
     Looker's generated SQL before any manifest is read.
     """
 
-    def __init__(self, crawl: Crawl, config: Config, manifest: Manifest | None) -> None:
+    def __init__(
+        self,
+        crawl: Crawl,
+        config: Config,
+        manifest: Manifest | None,
+        lookml: LookmlFiles | None = None,
+    ) -> None:
         self.crawl = crawl
+        # views the LookML files define are resolved from them (no generated SQL)
+        self._files = FileViews(lookml, config) if lookml is not None else None
         self.config = config
         self.manifest = manifest
         # an index folds names like its dialect, so each dialect in use gets its own
@@ -146,6 +158,9 @@ class LineageBuilder:
             if f.kind == "connection" and not _configured_fully(config, f.id)
         }
         self._views_done: dict[Node, bool] = {}
+        # thousands of tiles ask the same few hundred questions of an explore
+        self._needed_done: dict[tuple[object, ...], frozenset[str]] = {}
+        self._tables_done: dict[tuple[int, str], tuple[str | None, str]] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -235,13 +250,13 @@ class LineageBuilder:
             return
         derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
-        for alias in sorted(views_needed(explore, query, granularity)):
-            sql_table_name, view_name = join_table(explore, alias)
+        for alias in sorted(self._needed(explore, query, granularity)):
+            sql_table_name, view_name = self._join_table(explore, alias)
             # one view may sit on different tables in different explores (a join's or an
             # explore's own sql_table_name): the table text is part of the node
             view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
             graph.add_edge(query_key, view_key)
-            if self._expand_view(view_key, sql_table_name, context):
+            if self._expand_view(view_key, sql_table_name, context, explore):
                 derived.append(alias)
         adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
         # what Looker joins for a query run inline (ours, or one Looker gave no id): views it
@@ -249,12 +264,12 @@ class LineageBuilder:
         # outside would be missing from its SQL
         unqueried: list[str] = []
         if adhoc:
-            unqueried = sorted(set(derived) - views_needed(explore, query))
+            unqueried = sorted(set(derived) - self._needed(explore, query))
         elif query.id and query.id.startswith(INLINE_QUERY_PREFIX):
             request = inline_request(explore, query)
             # (at explore granularity the derived views it does not use come from explore_query)
-            needed = views_needed(explore, query)
-            unqueried = sorted(set(derived) & needed - views_needed(explore, request))
+            needed = self._needed(explore, query)
+            unqueried = sorted(set(derived) & needed - self._needed(explore, request))
         if unqueried:
             self.lineage.incomplete[query_key] = (
                 f"explore {explore.model}::{explore.name}: derived view {unqueried[0]} has no "
@@ -267,25 +282,66 @@ class LineageBuilder:
             return
         # Explore granularity on a saved query: its own SQL holds only the joins it uses, so
         # the derived joins beyond those come from the explore's ad-hoc query (once per explore)
-        used = views_needed(explore, query)
+        used = self._needed(explore, query)
         if used & set(derived):
             self._add_generated_sql(query_key, query, context, explore)
         if set(derived) - used:
             self._add_query(query_key, explore_query(explore), "explore")
 
+    def _needed(
+        self, explore: Explore, query: Query, granularity: Granularity = "query"
+    ) -> frozenset[str]:
+        """views_needed, once per explore and query shape (the query's id does not matter)."""
+        shape = (query.fields, query.filters, query.sorts, query.pivots, query.dynamic_fields)
+        key = (id(explore), granularity, *shape)
+        if key not in self._needed_done:
+            self._needed_done[key] = frozenset(views_needed(explore, query, granularity))
+        return self._needed_done[key]
+
+    def _join_table(self, explore: Explore, alias: str) -> tuple[str | None, str]:
+        """join_table, once per explore and alias."""
+        key = (id(explore), alias)
+        if key not in self._tables_done:
+            self._tables_done[key] = join_table(explore, alias)
+        return self._tables_done[key]
+
     def _expand_view(
-        self, view_key: Node, sql_table_name: str | None, context: ResolveContext
+        self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
     ) -> bool:
         """Resolve a view to its relations once (thousands of queries share a few hundred
-        views, and each resolution is a sqlglot parse); True when it needs generated SQL."""
+        views, and each resolution is a sqlglot parse); True when it needs generated SQL.
+        The LookML files come first; Looker's metadata and generated SQL are the fallback."""
         if view_key not in self._views_done:
-            resolution = resolve_sql_table_name(sql_table_name, context)
             where = f"view {view_key[1]}.{view_key[2]}"
+            resolution = self._from_files(view_key, sql_table_name, context, explore)
+            if resolution is None:
+                resolution = resolve_sql_table_name(sql_table_name, context)
             self.lineage.notes.update(f"{where}: {note}" for note in resolution.notes)
             for relation in resolution.relations:
                 self._add_relation(view_key, relation, context)
             self._views_done[view_key] = resolution.needs_generated_sql
         return self._views_done[view_key]
+
+    def _from_files(
+        self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
+    ) -> TableResolution | None:
+        """The view's relations from the LookML files; None: the API path decides."""
+        if self._files is None:
+            return None
+        found = self._files.resolve(explore, view_key[2], sql_table_name, context)
+        self.lineage.notes.update(self._files.notes)
+        if found is None:
+            return None
+        where = f"view {view_key[1]}.{view_key[2]}"
+        if found.resolution.needs_generated_sql:
+            why = "; ".join(found.resolution.notes) or "it cannot be rendered"
+            self.lineage.notes.add(
+                f"{where}: read from Looker's generated SQL, not the LookML files ({why})"
+            )
+            return None
+        if found.view.is_derived:
+            self.lineage.derived_from_files.add((view_key[1], view_key[2]))
+        return found.resolution
 
     def _add_generated_sql(
         self, query_key: Node, query: Query, context: ResolveContext, explore: Explore
@@ -420,9 +476,40 @@ def _view_tables_by_model(explores: Iterable[Explore | None]) -> dict[str, dict[
     return dict(tables)
 
 
-def build_lineage(crawl: Crawl, config: Config, manifest: Manifest | None) -> Lineage:
-    """The whole graph; with no manifest it stops at relations (enough to find SQL to fetch)."""
-    builder = LineageBuilder(crawl, config, manifest)
+def build_lineage(
+    crawl: Crawl, config: Config, manifest: Manifest | None, lookml: LookmlFiles | None = None
+) -> Lineage:
+    """The whole graph; with no manifest it stops at relations (enough to find SQL to fetch).
+    With the LookML files, the views they define are resolved from them."""
+    builder = LineageBuilder(crawl, config, manifest, lookml)
+    _add_items(builder, crawl, config)
+    if lookml is not None:
+        _note_files(builder.lineage, lookml, crawl)
+    return builder.lineage
+
+
+class _NoGraph(nx.DiGraph):
+    """A graph that keeps nothing: for a pass that only wants to know which SQL to fetch."""
+
+    def add_node(self, node_for_adding: object, **attr: object) -> None:
+        pass
+
+    def add_edge(self, u_of_edge: object, v_of_edge: object, **attr: object) -> None:
+        pass
+
+
+def queries_needing_sql(
+    crawl: Crawl, config: Config, lookml: LookmlFiles | None = None
+) -> tuple[set[str], dict[str, Query]]:
+    """The queries whose generated SQL lineage needs (ids), and those of them Looker gave no id
+    (run inline): the crawl's lineage pass, without building the graph (half its time)."""
+    builder = LineageBuilder(crawl, config, None, lookml)
+    builder.lineage.graph = _NoGraph()
+    _add_items(builder, crawl, config)
+    return builder.lineage.queries_needing_sql, builder.lineage.adhoc_queries
+
+
+def _add_items(builder: LineageBuilder, crawl: Crawl, config: Config) -> None:
     for dashboard in crawl.dashboards:
         if not dashboard.deleted:
             builder.add_dashboard(dashboard)
@@ -430,4 +517,14 @@ def build_lineage(crawl: Crawl, config: Config, manifest: Manifest | None) -> Li
         for look in crawl.looks.values():
             if not look.deleted:
                 builder.add_look(look)
-    return builder.lineage
+
+
+def _note_files(lineage: Lineage, lookml: LookmlFiles, crawl: Crawl) -> None:
+    """What the LookML files gave, and what they could not."""
+    requests = len(crawl.generated_sql) + sum(f.kind == "query" for f in crawl.failures)
+    count = len(lineage.derived_from_files)
+    lineage.notes.add(
+        f"LookML files: {count} derived table{'s' if count != 1 else ''} read from the files, "
+        f"{requests} generated-SQL request{'s' if requests != 1 else ''} to Looker"
+    )
+    lineage.notes.update(f"LookML files: {problem}" for problem in lookml.problems)

@@ -11,9 +11,12 @@ Looker renders Liquid for the user running a query; we render it for the configu
 
 Supported: `{{ expr | filter: arg }}`, `{% if/elsif/else/endif %}`, `{% unless %}`,
 `{% case/when/else/endcase %}`, `{% comment %}`; conditions with ==, !=, <>, <, >, <=, >=,
-contains, and, or, and truthiness (Liquid's: only nil and false are false). Anything else
-(`{% parameter %}`, `{% condition %}`, `assign`, ...) depends on the query, so it is
-unrenderable.
+contains, and, or, and truthiness (Liquid's: only nil and false are false).
+What depends on the query is rendered as Looker renders it for a query without filters:
+templated filters `{% condition f %}...{% endcondition %}` as `1=1`, `{% date_start f %}` and
+`{% date_end f %}` as `NULL`; `{% parameter p %}` and `{{ p._parameter_value }}` take each of the
+parameter's values in turn (`expand_parameters`), and conditions on `_in_query`, `_is_selected`
+or `_filters[...]` keep every branch. Anything else (`assign`, ...) is unrenderable.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ _EXPR_TOKEN = re.compile(
 )
 _ATTRIBUTE = re.compile(r"""_user_attributes\[\s*(?:'([^']*)'|"([^"]*)")\s*\]$""")
 _COMPARISONS = ("==", "!=", "<>", ">=", "<=", ">", "<", "contains")
+# what Looker renders for a query that does not filter on the field
+_QUERY_TAGS = {"condition": "1=1", "date_start": "NULL", "date_end": "NULL"}
+_PARAMETER_TAG = re.compile(r"\{%-?\s*parameter\s+([\w.]+)\s*-?%\}")
+_PARAMETER_OUTPUT = re.compile(r"\{\{-?\s*([\w.]+)\._parameter_value\s*-?\}\}")
+_PARAMETER_VALUE = re.compile(r"([\w.]+)\._parameter_value\b")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "nil": None, "null": None}
 
 
@@ -64,6 +72,42 @@ class Rendering:
     variants: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)  # why some text could not be rendered
     notes: list[str] = field(default_factory=list)  # assumptions made (every branch, defaults)
+
+
+@dataclass(frozen=True)
+class ParameterValues:
+    """A LookML parameter's possible values (allowed values, else its default); `quoted`:
+    Looker writes them as SQL strings (every type but `unquoted` and numbers)."""
+
+    values: tuple[str, ...]
+    quoted: bool = False
+
+    def rendered(self, value: str) -> str:
+        return "'" + value.replace("'", "''") + "'" if self.quoted else value
+
+
+def expand_parameters(text: str, parameters: Mapping[str, ParameterValues]) -> list[str]:
+    """`text` once per combination of the values of the parameters it uses (a parameter
+    without known values is left for `render` to report)."""
+    names = {m.group(1) for m in _PARAMETER_TAG.finditer(text)}
+    names |= {m.group(1) for m in _PARAMETER_VALUE.finditer(text)}
+    used = sorted(n for n in names if n in parameters and parameters[n].values)
+    texts = [text]
+    for name in used:
+        spec = parameters[name]
+        texts = [_with_parameter(t, name, spec, v) for t in texts for v in spec.values]
+        texts = list(dict.fromkeys(texts))[:MAX_VARIANTS]
+    return texts
+
+
+def _with_parameter(text: str, name: str, spec: ParameterValues, value: str) -> str:
+    def own(match: re.Match[str]) -> bool:
+        return match.group(1) == name
+
+    text = _PARAMETER_TAG.sub(lambda m: spec.rendered(value) if own(m) else m.group(0), text)
+    text = _PARAMETER_OUTPUT.sub(lambda m: spec.rendered(value) if own(m) else m.group(0), text)
+    literal = '"' + value.replace('"', "") + '"'  # inside a condition: a Liquid string
+    return _PARAMETER_VALUE.sub(lambda m: literal if own(m) else m.group(0), text)
 
 
 def render(
@@ -156,7 +200,8 @@ def _parse_until(
             nodes.append(_Output(value))
         else:
             name = value.split(None, 1)[0] if value else ""
-            if name in stops or name in ("elsif", "else", "endif", "endunless", "endcomment"):
+            if name in stops or name in ("elsif", "else", "endif", "endunless", "endcomment",
+                                         "endcondition"):  # fmt: skip
                 return nodes, tokens, value
             node, tokens = _parse_tag(name, value, tokens)
             nodes.append(node)
@@ -173,6 +218,11 @@ def _parse_tag(name: str, value: str, tokens: list[tuple[str, str]]) -> tuple[An
     if name == "comment":
         _, tokens, _ = _parse_until(tokens, ("endcomment",))
         return _Text(""), tokens
+    if name == "condition":
+        _, tokens, _ = _parse_until(tokens, ("endcondition",))
+        return _Text(_QUERY_TAGS[name]), tokens
+    if name in _QUERY_TAGS:
+        return _Text(_QUERY_TAGS[name]), tokens
     return _Unsupported(value), tokens
 
 

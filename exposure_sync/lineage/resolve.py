@@ -30,6 +30,7 @@ __all__ = [
     "is_built_pdt",
     "join_table",
     "relations_in_generated_sql",
+    "resolve_derived_sql",
     "resolve_sql_table_name",
     "views_needed",
 ]
@@ -49,6 +50,12 @@ _MAX_CONSTANT_DEPTH = 10
 
 # view name -> its sql_table_name as served (None: a derived table or unknown view)
 ViewTables = Mapping[str, str | None] | Callable[[str], str | None]
+# ${view.SQL_TABLE_NAME} from the LookML files: (view, views on the way) -> its relations, or
+# None when the files do not define that view
+ViewResolver = Callable[[str, tuple[str, ...]], "TableResolution | None"]
+# ${SQL_TABLE_NAME} in a PDT's own sql_create / create_process: the table being built
+_SELF_TABLE = re.compile(r"\$\{\s*SQL_TABLE_NAME\s*\}", re.I)
+_SELF_PLACEHOLDER = "exposure_sync_self_table"
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,10 @@ class ResolveContext:
     # (None: unknown, then a PDT is told by its name alone)
     connection: str | None = None
     scratch_schema: str | None = None
+    # views the LookML files define resolve through this before view_tables
+    view_resolver: ViewResolver | None = None
+    # LookML parameters (`{% parameter %}`, `._parameter_value`): name -> values to try
+    parameters: Mapping[str, liquid.ParameterValues] = field(default_factory=dict)
 
     @classmethod
     def for_connection(
@@ -140,9 +151,21 @@ def lookml_constants(path: str) -> dict[str, str]:
     }
 
 
-def resolve_sql_table_name(text: str | None, ctx: ResolveContext) -> TableResolution:
-    """The relations behind a view's `sql_table_name` (None: a derived table)."""
-    return _resolve(text, ctx, seen=(ctx.view,) if ctx.view else ())
+def resolve_sql_table_name(
+    text: str | None, ctx: ResolveContext, seen: tuple[str, ...] = ()
+) -> TableResolution:
+    """The relations behind a view's `sql_table_name` (None: a derived table); `seen`: the
+    views whose ${x.SQL_TABLE_NAME} led here (default: the context's view)."""
+    return _resolve(text, ctx, seen=seen or ((ctx.view,) if ctx.view else ()))
+
+
+def resolve_derived_sql(
+    text: str, ctx: ResolveContext, seen: tuple[str, ...] = ()
+) -> TableResolution:
+    """The relations a derived table's SQL as written in LookML reads (`sql`, `sql_create`, a
+    `create_process` step): constants, parameters and Liquid rendered, `${x.SQL_TABLE_NAME}`
+    resolved through the context, the table the SQL builds itself left out."""
+    return _resolve(text, ctx, seen or ((ctx.view,) if ctx.view else ()), statement=True)
 
 
 def relations_in_generated_sql(sql: str, ctx: ResolveContext) -> TableResolution:
@@ -180,19 +203,26 @@ def is_built_pdt(relation: Relation, scratch_schema: str | None) -> bool:
 # --- sql_table_name -------------------------------------------------------------------------
 
 
-def _resolve(text: str | None, ctx: ResolveContext, seen: tuple[str, ...]) -> TableResolution:
+def _resolve(
+    text: str | None, ctx: ResolveContext, seen: tuple[str, ...], statement: bool = False
+) -> TableResolution:
     if text is None:
         return TableResolution(needs_generated_sql=True)
     text, unresolved = _substitute_constants(text, ctx.constants)
     if unresolved:
         return TableResolution(needs_generated_sql=True, notes=tuple(unresolved))
-    rendering = liquid.render(text, ctx.user_attributes, _liquid_variables(ctx))
-    result = TableResolution(
-        needs_generated_sql=bool(rendering.unresolved) or not rendering.variants,
-        notes=tuple(rendering.notes + rendering.unresolved),
-    )
-    for variant in rendering.variants:
-        result = _merge(result, _resolve_rendered(variant, ctx, seen))
+    result = TableResolution()
+    for expanded in liquid.expand_parameters(text, ctx.parameters):
+        rendering = liquid.render(expanded, ctx.user_attributes, _liquid_variables(ctx))
+        result = _merge(
+            result,
+            TableResolution(
+                needs_generated_sql=bool(rendering.unresolved) or not rendering.variants,
+                notes=tuple(rendering.notes + rendering.unresolved),
+            ),
+        )
+        for variant in rendering.variants:
+            result = _merge(result, _resolve_rendered(variant, ctx, seen, statement))
     return result
 
 
@@ -231,24 +261,29 @@ def _liquid_variables(ctx: ResolveContext) -> dict[str, str]:
     return {name: value for name, value in known.items() if value is not None}
 
 
-def _resolve_rendered(text: str, ctx: ResolveContext, seen: tuple[str, ...]) -> TableResolution:
-    """A rendered table expression, e.g. `db.schema.t AS t` or `${other.SQL_TABLE_NAME}`."""
+def _resolve_rendered(
+    text: str, ctx: ResolveContext, seen: tuple[str, ...], statement: bool = False
+) -> TableResolution:
+    """A rendered table expression, e.g. `db.schema.t AS t` or `${other.SQL_TABLE_NAME}`; with
+    `statement`, a derived table's SQL (one or more statements)."""
     text = text.strip().rstrip(";").strip()
+    what = "derived table SQL" if statement else "sql_table_name"
     if not text:
-        return TableResolution(needs_generated_sql=True, notes=("sql_table_name renders empty",))
+        return TableResolution(needs_generated_sql=True, notes=(f"{what} renders empty",))
     dialect = as_dialect(ctx.dialect)
     text = _legacy_bigquery(text) if dialect.name in ("bigquery", "bigquery_legacy_sql") else text
     views: list[str] = []
     text = _VIEW_TABLE.sub(lambda m: _placeholder(m.group(1), views), text)
+    text = _SELF_TABLE.sub(_SELF_PLACEHOLDER, text) if statement else text
     try:
-        # Parsed as a FROM clause: aliases, quoting and subqueries come out right for free.
-        relations = relations_in_sql(
-            f"SELECT * FROM {text}", dialect, ctx.default_database, ctx.default_schema
-        )
+        # A table name parses as a FROM clause: aliases, quoting and subqueries come out right.
+        sql = text if statement else f"SELECT * FROM {text}"
+        relations = relations_in_sql(sql, dialect, ctx.default_database, ctx.default_schema)
     except SqlParseError as err:
-        shown = " ".join(text.split())
-        note = f"cannot parse sql_table_name {shown!r} as {dialect.name}: {err.detail}"
+        shown = " ".join(text.split())[:80]
+        note = f"cannot parse {what} {shown!r} as {dialect.name}: {err.detail}"
         return TableResolution(needs_generated_sql=True, notes=(note,))
+    relations = {r for r in relations if r.name.lower() != _SELF_PLACEHOLDER}
     return _replace_placeholders(relations, views, ctx, seen)
 
 
@@ -289,6 +324,10 @@ def _resolve_view(view: str, ctx: ResolveContext, seen: tuple[str, ...]) -> Tabl
     if view in seen:
         chain = " -> ".join((*seen, view))
         return TableResolution(needs_generated_sql=True, notes=(f"circular reference {chain}",))
+    if ctx.view_resolver is not None:
+        from_files = ctx.view_resolver(view, (*seen, view))
+        if from_files is not None:
+            return from_files
     known, text = _view_table(ctx.view_tables, view)
     if not known:
         note = f"${{{view}.SQL_TABLE_NAME}}: view {view!r} is not known"

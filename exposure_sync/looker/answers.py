@@ -384,6 +384,7 @@ EXPLORE = Shape(
         "id": Key("str"),
         "name": LOOKML_NAME,
         "model_name": LOOKML_NAME,
+        "project_name": STR,  # ties the explore to a LookML checkout (lookml_projects)
         "view_name": STR,
         "connection_name": NAME,
         "sql_table_name": STR,  # null: the base view is a derived table

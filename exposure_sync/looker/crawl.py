@@ -260,19 +260,21 @@ class _Crawler:
 
     def _start_listings(self) -> dict[str, Future[Any]]:
         submit = self.pool.submit
+        listed = submit(self._listing, "/dashboards", answers.DASHBOARD_ROW)
         return {
             "live": submit(
                 self._dashboard_pages,
                 "/dashboards/search",
                 answers.DASHBOARD,
                 "dashboards",
+                listed,
                 deleted="false",
             ),
             "lookml": submit(self._lookml_pages),
             "deleted": submit(
                 self._pages, "/dashboards/search", answers.DASHBOARD_ROW, None, deleted="true"
             ),
-            "all": submit(self._listing, "/dashboards", answers.DASHBOARD_ROW),
+            "all": listed,
             "looks": submit(self._standalone_looks),
             "folders": submit(self._listing, "/folders", answers.FOLDER),
         }
@@ -305,20 +307,23 @@ class _Crawler:
     def _page(self, path: str, shape: Shape, offset: int, **params: Any) -> list[dict[str, Any]]:
         return self._listing(path, shape, limit=self.page_size, offset=offset, sorts="id", **params)
 
-    def _dashboard_pages(self, path: str, shape: Shape, stage: str, **params: Any) -> list[Row]:
+    def _dashboard_pages(
+        self,
+        path: str,
+        shape: Shape,
+        stage: str,
+        listed: Future[Any] | None = None,
+        **params: Any,
+    ) -> list[Row]:
         """Dashboards with their tiles, page by page; a page that keeps failing is read again
         as a light page (ids and titles) and then one dashboard at a time. Failures are kept
-        only when the whole listing succeeds: a caller that falls back reads them again."""
+        only when the whole listing succeeds: a caller that falls back reads them again.
+        When `/dashboards` (`listed`) tells how many there are, the pages that holds are read
+        side by side (the rest, if dashboards came meanwhile, one after the other)."""
         rows: dict[str, Row] = {}
         failures: list[CrawlFailure] = []
         offset = 0
-        while True:
-            try:
-                page: list[Row] = self._page(path, shape, offset, **params)
-            except NotFound:
-                raise
-            except LookerRequestError:
-                page = self._page_one_by_one(path, offset, failures, **params)
+        for page in self._known_pages(path, shape, listed, failures, **params):
             new = {_row_id(row): row for row in page if _row_id(row) not in rows}
             rows.update(new)
             offset += len(page)
@@ -326,6 +331,54 @@ class _Crawler:
             if len(page) < self.page_size or not new:
                 self.failures.extend(failures)
                 return list(rows.values())
+        while True:
+            page = self._dashboard_page(path, shape, offset, failures, **params)
+            new = {_row_id(row): row for row in page if _row_id(row) not in rows}
+            rows.update(new)
+            offset += len(page)
+            self.progress.update(stage, len(rows), None)
+            if len(page) < self.page_size or not new:
+                self.failures.extend(failures)
+                return list(rows.values())
+
+    def _dashboard_page(
+        self, path: str, shape: Shape, offset: int, failures: list[CrawlFailure], **params: Any
+    ) -> list[Row]:
+        try:
+            return self._page(path, shape, offset, **params)
+        except NotFound:
+            raise
+        except LookerRequestError:
+            return self._page_one_by_one(path, offset, failures, **params)
+
+    def _known_pages(
+        self,
+        path: str,
+        shape: Shape,
+        listed: Future[Any] | None,
+        failures: list[CrawlFailure],
+        **params: Any,
+    ) -> list[list[Row]]:
+        """The pages `/dashboards` says the search holds, read side by side on the pool (this
+        task waits for them: fine with two workers or more, as no other task waits). Nothing
+        when the count is unknown or there is one worker."""
+        if listed is None or self.config.concurrency < 2:
+            return []
+        try:
+            count = sum("::" not in str(row["id"]) for row in listed.result())
+        except Exception:  # noqa: BLE001 - `_dashboards` reports it; page one by one here
+            return []
+        pages = count // self.page_size + 1
+        per_page: list[list[CrawlFailure]] = [[] for _ in range(pages)]
+        futures = [
+            self.pool.submit(
+                self._dashboard_page, path, shape, k * self.page_size, per_page[k], **params
+            )
+            for k in range(pages)
+        ]
+        read = [future.result() for future in futures]
+        failures.extend(f for page_failures in per_page for f in page_failures)
+        return read
 
     def _page_one_by_one(
         self, path: str, offset: int, failures: list[CrawlFailure], **params: Any

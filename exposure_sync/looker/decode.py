@@ -30,6 +30,7 @@ def explore_from_json(data: Json) -> Explore:
         joins=tuple(join_from_json(join) for join in data.get("joins") or ()),
         fields=tuple(_explore_fields(data.get("fields") or {})),
         always_join=_strings(data.get("always_join")),
+        project_name=data.get("project_name") or None,
     )
 
 

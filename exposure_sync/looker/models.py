@@ -134,6 +134,8 @@ class Explore:
     joins: tuple[ExploreJoin, ...] = ()
     fields: tuple[ExploreField, ...] = ()
     always_join: tuple[str, ...] = ()
+    # the LookML project the explore comes from (ties it to a checkout of that project's files)
+    project_name: str | None = None
 
 
 # What a CrawlFailure can be about; a snapshot naming anything else was edited or damaged.

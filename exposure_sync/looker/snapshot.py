@@ -42,6 +42,7 @@ _OPTIONAL_KEYS: dict[type, set[str]] = {
     Tile: {"merge_sources"},
     ExploreField: {"kind"},
     Connection: {"scratch_schema"},
+    Explore: {"project_name"},
 }
 
 

@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from exposure_sync.lookml.project import ExploreDef, LookmlProject, ModelDef, ViewDef
+
 from .content import ConnectionSpec
-from .lookml import ExploreDef, LookmlProject, ModelDef, ViewDef
 
 REF = re.compile(r"\$\{\s*([\w.]+)\s*\}")
 DEFAULT_TIMEFRAMES = ("raw", "time", "date", "week", "month", "quarter", "year")
@@ -251,7 +252,8 @@ def explore_json(r: ResolvedExplore) -> dict[str, Any]:
         "model_name": m.name,
         "view_name": e.view,
         "hidden": data.get("hidden") == "yes",
-        "sql_table_name": served_table_name(base_view),
+        # an explore's own sql_table_name replaces its base view's table
+        "sql_table_name": data.get("sql_table_name") or served_table_name(base_view),
         "access_filter_fields": [],
         "access_filters": [],
         "aliases": [],

@@ -16,14 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 _TOKEN = re.compile(r"(\{%-?.*?-?%\}|\{\{-?.*?-?\}\})", re.S)
-_CONSTANT = re.compile(r"@\{\s*(\w+)\s*\}")
 _FIRST_JOINER = re.compile(r" (and|or) ")
 _OPS = ("==", "!=", "<>", ">=", "<=", ">", "<", " contains ")
-
-
-def render_constants(text: str, constants: Mapping[str, str]) -> str:
-    """Replace `@{name}`; unknown constants stay as written (Looker's validator reports them)."""
-    return _CONSTANT.sub(lambda m: constants.get(m.group(1), m.group(0)), text)
 
 
 def render_liquid(text: str, variables: Mapping[str, Any]) -> str:

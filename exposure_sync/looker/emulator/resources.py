@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from exposure_sync.lookml.project import ModelDef
+
 from .content import (
     LOOKML_FOLDER,
     SHARED_ROOT,
@@ -28,7 +30,6 @@ from .content import (
     TileSpec,
     UserSpec,
 )
-from .lookml import ModelDef
 
 CREATED_AT = "2024-01-15T09:30:00.000+00:00"
 UPDATED_AT = "2024-06-01T12:00:00.000+00:00"

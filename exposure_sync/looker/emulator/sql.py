@@ -25,21 +25,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from exposure_sync.lookml.project import LookmlProject, ViewDef, render_constants
+from exposure_sync.lookml.views import PERSISTENCE
+
 from .content import QuerySpec
 from .explores import REF, FieldDef, ResolvedExplore
-from .liquid import render_constants, render_liquid
-from .lookml import LookmlProject, ViewDef
+from .liquid import render_liquid
 
 Resolver = Callable[[str, str], ResolvedExplore | None]
-PERSISTENCE = (
-    "datagroup_trigger",
-    "sql_trigger_value",
-    "persist_for",
-    "persist_with",
-    "materialized_view",
-    "increment_key",
-    "publish_as_db_view",
-)
 _AGGREGATES = {
     "count_distinct": "COUNT(DISTINCT {})",
     "sum": "COALESCE(SUM({}), 0)",
@@ -364,7 +357,12 @@ class _Select:
         order = self._order(sorts, [c for c, _ in columns])
         joins = self._needed_joins()
         where += [f"({w})" for _, _, w in joins if w]
-        base = self.ctx.table_ref(self.r.model.views[self.r.explore.view])
+        own_table = data.get("sql_table_name")  # the explore's own, over its base view's
+        base = (
+            _TRAILING_ALIAS.sub("", self.ctx.render_table_sql(own_table, self.r.alias).strip())
+            if own_table
+            else self.ctx.table_ref(self.r.model.views[self.r.explore.view])
+        )
         lines = ["SELECT", ",\n".join(f"    {c}" for _, c in columns) or "    1 AS dummy"]
         lines.append(f"FROM {base} AS {self.r.alias}")
         lines.extend(clause for _, clause, _ in joins)

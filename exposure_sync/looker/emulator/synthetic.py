@@ -12,11 +12,15 @@ Every fifth explore joins a SQL derived table and every seventh a persistent one
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
+
+import lkml
+
+from exposure_sync.lookml.project import build_project
 
 from .content import SHARED_ROOT, USERS_ROOT, ContentBuilder
 from .instance import Instance, assemble
-from .lookml import build_project
 
 _TILE_MIX = (("query", 65), ("look", 12), ("merge", 8), ("text", 10), ("button", 5))
 
@@ -43,6 +47,19 @@ def synthetic_instance(dashboards: int = 1000, explores: int = 20, seed: int = 0
     for i in range(1, dashboards + 1):
         builder.add_dashboard(_dashboard(rng, builder, i, explores, n_looks))
     return assemble("synthetic", project, builder.content, "synthetic")
+
+
+def write_synthetic_lookml(explores: int, directory: Path) -> int:
+    """The LookML of `synthetic_instance(..., explores)` as files (a model file, one file per
+    view), as a team's LookML repo would hold it; returns the number of views."""
+    files, _ = _lookml(explores)
+    model = files["synthetic.model.lkml"]
+    (directory / "synthetic.model.lkml").write_text(lkml.dump(model), encoding="utf-8")
+    views = files["all.view.lkml"]["views"]
+    for view in views:
+        text = lkml.dump({"views": [view]})
+        (directory / f"{view['name']}.view.lkml").write_text(text, encoding="utf-8")
+    return len(views)
 
 
 def _lookml(n: int) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from exposure_sync.looker.emulator.liquid import render_constants, render_liquid
+from exposure_sync.looker.emulator.liquid import render_liquid
+from exposure_sync.lookml.project import render_constants
 
 ENV = {"_user_attributes": {"schema": "analytics", "region": "eu"}, "_model": {"_name": "shop"}}
 
