@@ -180,6 +180,7 @@ def test_an_explore_without_fields() -> None:
         "id": "shop::orders",
         "name": "orders",
         "model_name": "shop",
+        "project_name": "shop",
         "view_name": "orders",
         "connection_name": "db",
         "sql_table_name": None,

@@ -33,9 +33,11 @@ def views_written(*directories: Path) -> set[str]:
         (
             {"block-redshift-admin": "redshift_admin"},
             "redshift",
-            {"redshift_queries": ["db.public.stl_query", "db.public.stl_wlm_query",
-                                  "db.public.stv_wlm_service_class_config", "db.public.svl_qlog"],
-             "redshift_slices": ["db.public.stv_slices"]},
+            # Redshift's system tables live in pg_catalog, whatever the default schema
+            {"redshift_queries": ["db.pg_catalog.stl_query", "db.pg_catalog.stl_wlm_query",
+                                  "db.pg_catalog.stv_wlm_service_class_config",
+                                  "db.pg_catalog.svl_qlog"],
+             "redshift_slices": ["db.pg_catalog.stv_slices"]},
         ),
         (
             {"block-keboola-git": "keboola_git", "block-keboola-git-config": "keboola_git_config"},
