@@ -181,9 +181,11 @@ class _Planner:
             gone_look_ids=self._gone("look", previous),
         )
         self._finish_report(merged.entries, merged.kept + merged.unaccounted)
-        return SyncPlan(
-            render_exposures(merged.entries, command), merged.entries, self.report, self.lineage
+        # the form the project's dbt expects; a file in the other form is migrated
+        text = render_exposures(
+            merged.entries, command, properties_in_config=self.manifest.properties_in_config
         )
+        return SyncPlan(text, merged.entries, self.report, self.lineage)
 
     def _generated_in_manifest(self) -> list[dict[str, Any]]:
         """The tool's entries as the manifest knows them: should the generated file be gone,

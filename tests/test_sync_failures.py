@@ -30,7 +30,8 @@ def sync(manifest: Path, output: Path, *extra: str, config: Path = CONFIG) -> tu
 
 def entries(path: Path) -> dict[str, dict]:
     return {
-        e["meta"]["looker_dashboard_id"]: e for e in yaml.safe_load(path.read_text())["exposures"]
+        e["config"]["meta"]["looker_dashboard_id"]: e
+        for e in yaml.safe_load(path.read_text())["exposures"]
     }
 
 
@@ -134,7 +135,9 @@ def test_what_looker_settles_is_settled_even_when_lineage_fails(
     assert result.exit_code == 3, result.output
     before, after = entries(clean), entries(output)
     operations = {
-        i for i, e in before.items() if e["meta"]["looker_folder"].startswith("Shared/Operations")
+        i
+        for i, e in before.items()
+        if e["config"]["meta"]["looker_folder"].startswith("Shared/Operations")
     }
     assert operations and set(after) == set(before) - operations
     assert all(after[i] == before[i] for i in after)

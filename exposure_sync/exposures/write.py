@@ -45,6 +45,8 @@ ENTRY_KEYS = (
     "tags",
     "meta",
 )
+# what dbt 1.10+ wants under `config:` (read from either place)
+CONFIG_KEYS = ("tags", "meta")
 _META_ORDER = (DASHBOARD_ID_KEY, LOOK_ID_KEY, FOLDER_KEY, FOLDER_ID_KEY, "generated_by")
 
 
@@ -76,14 +78,25 @@ def render_header(command: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_exposures(entries: Iterable[ExposureEntry], command: str | None = None) -> str:
-    """The whole file: header, `version: 2`, `exposures:` sorted by name."""
+def render_exposures(
+    entries: Iterable[ExposureEntry],
+    command: str | None = None,
+    *,
+    properties_in_config: bool = False,
+) -> str:
+    """The whole file: header, `version: 2`, `exposures:` sorted by name.
+
+    `properties_in_config`: `tags` and `meta` under `config:`, as dbt 1.10+ wants them.
+    """
     ordered = sorted(entries, key=lambda entry: entry.name)
     names = [entry.name for entry in ordered]
     duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise ValueError(f"duplicate exposure names: {', '.join(duplicates)}")
-    document = {"version": 2, "exposures": [entry_to_dict(entry) for entry in ordered]}
+    document = {
+        "version": 2,
+        "exposures": [entry_to_dict(entry, properties_in_config) for entry in ordered],
+    }
     body = yaml.dump(
         document,
         Dumper=_Dumper,
@@ -96,8 +109,9 @@ def render_exposures(entries: Iterable[ExposureEntry], command: str | None = Non
     return render_header(command) + body
 
 
-def entry_to_dict(entry: ExposureEntry) -> dict[str, Any]:
-    """One entry as plain data, keys in ENTRY_KEYS order (absent values left out)."""
+def entry_to_dict(entry: ExposureEntry, properties_in_config: bool = False) -> dict[str, Any]:
+    """One entry as plain data, keys in ENTRY_KEYS order (absent values left out); with
+    `properties_in_config`, `tags` and `meta` go into a `config:` block in their place."""
     owner = {k: v for k, v in (("name", entry.owner.name), ("email", entry.owner.email)) if v}
     data: dict[str, Any] = {
         "name": entry.name,
@@ -111,7 +125,12 @@ def entry_to_dict(entry: ExposureEntry) -> dict[str, Any]:
         "tags": list(entry.tags),
         "meta": _ordered_meta(entry.meta),
     }
-    return {key: value for key, value in data.items() if value not in ("", None, {})}
+    data = {key: value for key, value in data.items() if value not in ("", None, {})}
+    if properties_in_config:
+        config = {key: data.pop(key) for key in CONFIG_KEYS if key in data}
+        if config:
+            data["config"] = config
+    return data
 
 
 def _ordered_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -121,8 +140,13 @@ def _ordered_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def entry_from_dict(data: Mapping[str, Any]) -> ExposureEntry:
-    """An entry read back from a generated file, as written (descriptions stay escaped)."""
-    owner = data.get("owner") or {}
+    """An entry read back from a generated file, as written (descriptions stay escaped).
+
+    `tags` and `meta` are read from the top level and from `config:` (either form).
+    """
+    owner = _mapping(data.get("owner"))
+    config = _mapping(data.get("config"))
+    tags = [*_tags(data.get("tags")), *_tags(config.get("tags"))]
     return ExposureEntry(
         name=str(data["name"]),
         label=str(data.get("label") or ""),
@@ -132,9 +156,20 @@ def entry_from_dict(data: Mapping[str, Any]) -> ExposureEntry:
         maturity=str(data.get("maturity") or ""),
         description=str(data.get("description") or ""),
         depends_on=tuple(str(item) for item in data.get("depends_on") or ()),
-        tags=tuple(str(tag) for tag in data.get("tags") or ()),
-        meta=dict(data.get("meta") or {}),
+        tags=tuple(dict.fromkeys(tags)),
+        meta={**_mapping(data.get("meta")), **_mapping(config.get("meta"))},
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _tags(value: Any) -> list[str]:
+    # dbt also takes a single tag as a string
+    if isinstance(value, str):
+        return [value]
+    return [str(tag) for tag in value] if isinstance(value, list) else []
 
 
 def as_entry(entry: ExposureEntry | Mapping[str, Any]) -> ExposureEntry:
