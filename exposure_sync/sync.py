@@ -24,7 +24,13 @@ from exposure_sync.exposures.build import (
 )
 from exposure_sync.exposures.coverage import covered_by_hand_written, hand_written, is_generated
 from exposure_sync.exposures.entry import ExposureEntry
-from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
+from exposure_sync.exposures.keys import (
+    OUTSIDE_DBT_KEY,
+    Key,
+    dashboard_key,
+    entry_key,
+    look_key,
+)
 from exposure_sync.exposures.naming import (
     NameSource,
     assign_names,
@@ -70,6 +76,8 @@ class SyncReport:
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)
+    # entries written from lineage known in part (merged with the previous entry): "dashboard 7"
+    partial: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +88,7 @@ class SyncReport:
             "missing_explores": self.missing_explores,
             "failures": self.failures,
             "kept_previous_entries": self.kept_previous,
+            "entries_from_incomplete_lineage": self.partial,
             "notes": self.notes,
         }
 
@@ -96,6 +105,7 @@ class SyncPlan:
 class _Candidate:
     item: Item
     depends_on: list[str]
+    outside_dbt: list[str] = field(default_factory=list)  # relations no dbt node builds
 
 
 def plan_sync(
@@ -128,6 +138,8 @@ class _Planner:
             tile.look_id for d in crawl.dashboards for tile in d.tiles if tile.look_id is not None
         }
         self._incomplete: list[str] = []
+        self._previous: dict[Key, ExposureEntry] = {}
+        self._live_references: set[str] | None = None
         self._unbuilt: dict[str, set[str]] = defaultdict(set)
         self._missing: dict[str, set[str]] = defaultdict(set)
 
@@ -164,6 +176,7 @@ class _Planner:
             self.lineage.notes.add(f"connections.{name}: no explore uses a connection of that name")
 
     def plan(self, previous: list[ExposureEntry], command: str) -> SyncPlan:
+        self._previous = {key: e for e in previous if (key := entry_key(e)) is not None}
         candidates = [c for item in self._items() if (c := self._consider(item)) is not None]
         names = assign_names(
             [_name_source(c.item, self.crawl) for c in candidates],
@@ -220,8 +233,9 @@ class _Planner:
             self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED))
             return None
         root = _root(item)
-        for relation in self.lineage.unbuilt_relations(root):
-            self._unbuilt[str(relation)].add(item.id)
+        outside_dbt = sorted(map(str, self.lineage.unbuilt_relations(root)))
+        for relation in outside_dbt:
+            self._unbuilt[relation].add(item.id)
         for explore in self.lineage.missing_explores(root):
             self._missing[explore].add(item.id)
         unknown_folder = None if item.deleted else self._folder_unknown(item.folder_id)
@@ -231,16 +245,45 @@ class _Planner:
         reason, detail = self._skip_reason(item)
         if reason is None:
             incomplete = self.lineage.incomplete_reason(root)
+            known = self._depends_on(root)
             if incomplete is not None:
-                return self._keep(item, incomplete)
-            if not self.lineage.dbt_nodes(root):
+                return self._partial(item, _Candidate(item, known, outside_dbt), incomplete)
+            if not known:
                 reason = NO_DEPENDENCY
         if reason is not None:
             return self._skip(item, reason, detail)
-        depends_on = {
-            node_reference(n, self.manifest.project_name) for n in self.lineage.dbt_nodes(root)
-        }
-        return _Candidate(item, sorted(depends_on))
+        return _Candidate(item, known, outside_dbt)
+
+    def _references(self) -> set[str]:
+        """Every depends_on reference the manifest's live nodes can be written as."""
+        if self._live_references is None:
+            project = self.manifest.project_name
+            live = (n for n in self.manifest.nodes if n.enabled)
+            self._live_references = {node_reference(n, project) for n in live}
+        return self._live_references
+
+    def _depends_on(self, root: tuple[str, ...]) -> list[str]:
+        project = self.manifest.project_name
+        return sorted({node_reference(n, project) for n in self.lineage.dbt_nodes(root)})
+
+    def _partial(self, item: Item, known: _Candidate, why: str) -> _Candidate | None:
+        """Lineage known in part (a PDT's inputs, a failed SQL request...): the entry holds
+        what is known plus what its previous entry had, since nothing may be dropped before
+        the lineage is complete again. Not settled: the run still exits 3. A first run
+        without any known dbt node writes no entry yet."""
+        self._keep(item, why)
+        previous = self._previous.get(_key(item))
+        if previous is not None:
+            # a node the manifest no longer has is no dependency (and would fail dbt parse)
+            kept = set(previous.depends_on) & self._references()
+            known.depends_on = sorted({*known.depends_on, *kept})
+            before = previous.meta.get(OUTSIDE_DBT_KEY)
+            if isinstance(before, list):
+                known.outside_dbt = sorted({*known.outside_dbt, *map(str, before)})
+        if not known.depends_on:
+            return None
+        self.report.partial.append(f"{_kind(item)} {item.id}")
+        return known
 
     def _skip(self, item: Item, reason: str, detail: str) -> None:
         """Settled without an entry: a previous entry goes."""
@@ -330,6 +373,7 @@ class _Planner:
                 self.config,
                 self.web_url,
                 name=names[look_key(item.id)],
+                outside_dbt=candidate.outside_dbt,
             )
         return build_entry(
             item,
@@ -339,6 +383,7 @@ class _Planner:
             self.config,
             self.web_url,
             name=names[dashboard_key(item.id)],
+            outside_dbt=candidate.outside_dbt,
         )
 
     def _matters(self, failure: CrawlFailure) -> bool:
@@ -389,6 +434,10 @@ def _failure_order(line: str) -> tuple[str, tuple[int, int, str], str]:
 
 def _kind(item: Item) -> str:
     return "look" if isinstance(item, Look) else "dashboard"
+
+
+def _key(item: Item) -> Key:
+    return look_key(item.id) if isinstance(item, Look) else dashboard_key(item.id)
 
 
 def _root(item: Item) -> tuple[str, ...]:

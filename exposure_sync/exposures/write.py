@@ -22,6 +22,7 @@ from exposure_sync.exposures.keys import (
     FOLDER_ID_KEY,
     FOLDER_KEY,
     LOOK_ID_KEY,
+    OUTSIDE_DBT_KEY,
     Key,
     dashboard_key,
     entry_key,
@@ -47,7 +48,14 @@ ENTRY_KEYS = (
 )
 # what dbt 1.10+ wants under `config:` (read from either place)
 CONFIG_KEYS = ("tags", "meta")
-_META_ORDER = (DASHBOARD_ID_KEY, LOOK_ID_KEY, FOLDER_KEY, FOLDER_ID_KEY, "generated_by")
+_META_ORDER = (
+    DASHBOARD_ID_KEY,
+    LOOK_ID_KEY,
+    FOLDER_KEY,
+    FOLDER_ID_KEY,
+    OUTSIDE_DBT_KEY,
+    "generated_by",
+)
 
 
 # ---------------------------------------------------------------------------- rendering

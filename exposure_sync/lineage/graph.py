@@ -315,9 +315,10 @@ class LineageBuilder:
             return
         self.lineage.notes.update(f"{_named(query)}: {note}" for note in resolution.notes)
         if resolution.incomplete:
+            tables = ", ".join(resolution.built_pdts) or "a persistent derived table"
             self.lineage.incomplete[query_key] = (
-                f"{_named(query)} reads a persistent derived table Looker had already built; "
-                "its inputs are unknown"
+                f"{_named(query)} reads {tables}, a persistent derived table Looker had "
+                f"already built, so its inputs are unknown: {PDT_HINT}"
             )
         for relation in resolution.relations:
             self._add_relation(sql_key, relation, context)
@@ -383,6 +384,10 @@ class LineageBuilder:
             # table is resolved once for every explore that joins it)
             self._contexts[key] = replace(context, model=explore.model)
         return self._contexts[key]
+
+
+# what to do about a built PDT: the LookML files say what it reads
+PDT_HINT = "pass --lookml-dir (a checkout of the LookML project) to read them from its files"
 
 
 def _named(query: Query) -> str:

@@ -64,6 +64,8 @@ class TableResolution:
     notes: tuple[str, ...] = ()
     # generated SQL only: some inputs are unknown (it reads a PDT Looker had already built)
     incomplete: bool = False
+    # generated SQL only: the scratch tables of those PDTs, to name them in the report
+    built_pdts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,10 @@ def relations_in_generated_sql(
         "its inputs are not in the generated SQL"
         for r in sorted(scratch)
     )
-    return TableResolution(frozenset(relations - scratch), False, notes, incomplete=bool(scratch))
+    built = tuple(str(r) for r in sorted(scratch))
+    return TableResolution(
+        frozenset(relations - scratch), False, notes, incomplete=bool(scratch), built_pdts=built
+    )
 
 
 def _is_scratch(relation: Relation, dialect: SqlDialect, scratch_schema: str | None) -> bool:

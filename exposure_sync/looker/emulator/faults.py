@@ -46,6 +46,8 @@ class FaultConfig:
       object (`dashboard_id`, `lookml`), as the spec declares and an older Looker might.
     - `lookml_queries_without_ids`: LookML dashboards' tiles serve their `result_maker.query`
       without an id (and `result_maker.query_id` null), so its SQL can only be asked inline.
+    - `pdts_already_built`: generated SQL ignores `rebuild_pdts=true` and reads persistent
+      derived tables' scratch tables only, as a Looker that does not honour it might.
     """
 
     latency_ms: float = 0.0
@@ -62,6 +64,7 @@ class FaultConfig:
     lookml_search_without_elements: bool = False
     lookml_queries_without_ids: bool = False
     lookml_search_as_one_object: bool = False
+    pdts_already_built: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
