@@ -139,6 +139,8 @@ class _Planner:
         }
         self._incomplete: list[str] = []
         self._previous: dict[Key, ExposureEntry] = {}
+        # once: after a sync, the manifest also lists every generated entry (thousands)
+        self._hand_written = hand_written(manifest.exposures, str(output))
         self._live_references: set[str] | None = None
         self._unbuilt: dict[str, set[str]] = defaultdict(set)
         self._missing: dict[str, set[str]] = defaultdict(set)
@@ -182,7 +184,7 @@ class _Planner:
             [_name_source(c.item, self.crawl) for c in candidates],
             self.config.name_template,
             previous=previous_names([*previous, *self._generated_in_manifest()]),
-            reserved=[e.name for e in hand_written(self.manifest.exposures, str(self.output))],
+            reserved=[e.name for e in self._hand_written],
         )
         entries = [self._build(c, names) for c in candidates]
         merged = merge_entries(
@@ -347,9 +349,8 @@ class _Planner:
             return EXCLUDED, path
         kind = _kind(item)
         url = f"{self.web_url.rstrip('/')}/{kind}s/{item.id}"
-        covering = covered_by_hand_written(
-            item.id, url, self.manifest.exposures, str(self.output), kind=kind
-        )
+        # already without the generated ones (None: no second filtering per item)
+        covering = covered_by_hand_written(item.id, url, self._hand_written, None, kind=kind)
         if covering is not None:
             return HAND_WRITTEN, covering.name
         return None, ""

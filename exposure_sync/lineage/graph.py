@@ -71,6 +71,8 @@ class Lineage:
     incomplete: dict[Node, str] = field(default_factory=dict)
     # connections Looker would not describe and the config does not fully replace
     failed_connections: set[str] = field(default_factory=set)
+    # root -> what it reaches: a plan asks several questions of every dashboard
+    _reach: dict[Node, frozenset[Node]] = field(default_factory=dict, repr=False)
 
     def incomplete_reason(self, root: Node) -> str | None:
         """Why the root's dependencies are not all known (None: they are)."""
@@ -117,9 +119,12 @@ class Lineage:
             return set()
         return {n for n in nx.ancestors(self.graph, node) if n[0] in ("dashboard", "look")}
 
-    def _descendants(self, root: Node) -> Iterator[Node]:
-        if root in self.graph:
-            yield from nx.descendants(self.graph, root)
+    def _descendants(self, root: Node) -> frozenset[Node]:
+        # asked only once the graph is built (build_lineage returns it complete)
+        if root not in self._reach:
+            reach = nx.descendants(self.graph, root) if root in self.graph else ()
+            self._reach[root] = frozenset(reach)
+        return self._reach[root]
 
 
 class LineageBuilder:
@@ -145,6 +150,7 @@ class LineageBuilder:
             if f.kind == "connection" and not _configured_fully(config, f.id)
         }
         self._views_done: dict[Node, bool] = {}
+        self._needed: dict[tuple, set[str]] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -234,7 +240,7 @@ class LineageBuilder:
             return
         derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
-        for alias in sorted(views_needed(explore, query, granularity)):
+        for alias in sorted(self._views_needed(explore, query, granularity)):
             sql_table_name, view_name = join_table(explore, alias)
             # one view may sit on different tables in different explores (a join's or an
             # explore's own sql_table_name): the table text is part of the node
@@ -271,6 +277,15 @@ class LineageBuilder:
             self._add_generated_sql(query_key, query, context, explore)
         if set(derived) - used:
             self._add_query(query_key, explore_query(explore), "explore")
+
+    def _views_needed(self, explore: Explore, query: Query, granularity: Granularity) -> set[str]:
+        """views_needed, once per distinct query shape (dashboards repeat the same queries)."""
+        q = query
+        key = (explore.model, explore.name, granularity, q.fields, q.filters, q.sorts, q.pivots)
+        key += (q.dynamic_fields,)
+        if key not in self._needed:
+            self._needed[key] = views_needed(explore, query, granularity)
+        return self._needed[key]
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext
