@@ -1,11 +1,12 @@
 """The lineage graph: dashboards -> tiles -> queries -> views -> relations -> dbt nodes.
 
 Nodes are tuples whose first item names the kind ("dashboard", "look", "tile", "query",
-"explore", "missing_explore", "view", "sql", "relation", "dbt"). Edges point from what depends
-to what it depends on, so a dashboard's dependencies are its descendants and a model's impact is
-its ancestors.
+"explore", "missing_explore", "views", "view", "sql", "relation", "dbt"). Edges point from what
+depends to what it depends on, so a dashboard's dependencies are its descendants and a model's
+impact is its ancestors.
 
-At query granularity a query points at the views it needs (not every join of its explore); the
+At query granularity a query points at the views it needs (not every join of its explore),
+through one "views" node per distinct query shape (many dashboards repeat the same query); the
 explore node is a leaf kept for the record. At explore granularity a query points at every view
 the explore can join; the derived ones it does not use get their SQL from the explore's ad-hoc
 query (views.explore_query), since Looker leaves unused joins out of the query's own SQL.
@@ -150,7 +151,8 @@ class LineageBuilder:
             if f.kind == "connection" and not _configured_fully(config, f.id)
         }
         self._views_done: dict[Node, bool] = {}
-        self._needed: dict[tuple, set[str]] = {}
+        self._shapes: dict[tuple, Node] = {}  # query shape -> its "views" node
+        self._derived: dict[Node, list[str]] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -238,16 +240,9 @@ class LineageBuilder:
             # are unknown (entries kept, exit 3), the others go on
             self.lineage.incomplete[query_key] = str(err)
             return
-        derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
-        for alias in sorted(self._views_needed(explore, query, granularity)):
-            sql_table_name, view_name = join_table(explore, alias)
-            # one view may sit on different tables in different explores (a join's or an
-            # explore's own sql_table_name): the table text is part of the node
-            view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
-            graph.add_edge(query_key, view_key)
-            if self._expand_view(view_key, sql_table_name, context):
-                derived.append(alias)
+        views_key, derived = self._views_of(explore, query, granularity, context)
+        graph.add_edge(query_key, views_key)
         adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
         # what Looker joins for a query run inline (ours, or one Looker gave no id): views it
         # selects, and the base view, always joins and joins on the way to them; a derived view
@@ -278,14 +273,29 @@ class LineageBuilder:
         if set(derived) - used:
             self._add_query(query_key, explore_query(explore), "explore")
 
-    def _views_needed(self, explore: Explore, query: Query, granularity: Granularity) -> set[str]:
-        """views_needed, once per distinct query shape (dashboards repeat the same queries)."""
+    def _views_of(
+        self, explore: Explore, query: Query, granularity: Granularity, context: ResolveContext
+    ) -> tuple[Node, list[str]]:
+        """The node of the views a query needs, and its derived ones. One node per distinct
+        query shape: dashboards repeat the same queries, so each is worked out once."""
         q = query
-        key = (explore.model, explore.name, granularity, q.fields, q.filters, q.sorts, q.pivots)
-        key += (q.dynamic_fields,)
-        if key not in self._needed:
-            self._needed[key] = views_needed(explore, query, granularity)
-        return self._needed[key]
+        shape = (explore.model, explore.name, granularity, q.fields, q.filters, q.sorts, q.pivots)
+        shape += (q.dynamic_fields,)
+        if shape not in self._shapes:
+            views_key: Node = ("views", explore.model, explore.name, str(len(self._shapes)))
+            self._shapes[shape] = views_key
+            derived: list[str] = []
+            for alias in sorted(views_needed(explore, query, granularity)):
+                sql_table_name, view_name = join_table(explore, alias)
+                # one view may sit on different tables in different explores (a join's or an
+                # explore's own sql_table_name): the table text is part of the node
+                view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
+                self.lineage.graph.add_edge(views_key, view_key)
+                if self._expand_view(view_key, sql_table_name, context):
+                    derived.append(alias)
+            self._derived[views_key] = derived
+        views_key = self._shapes[shape]
+        return views_key, self._derived[views_key]
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext
