@@ -6,7 +6,10 @@ and `check` share one computation and differ only in what they do with the resul
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,9 +120,24 @@ def plan_sync(
     command: str,
 ) -> SyncPlan:
     """Decide every dashboard's (and look's) fate and render the file `sync` would write."""
-    planner = _Planner(crawl, manifest, config, output)
-    planner.check_settings()
-    return planner.plan(previous, command)
+    with _cycle_collection_paused():
+        planner = _Planner(crawl, manifest, config, output)
+        planner.check_settings()
+        return planner.plan(previous, command)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """The plan builds a graph of hundreds of thousands of objects that reference counting
+    frees; Python's cycle collector would meanwhile walk the crawl and the growing graph
+    again and again (40% of plan_sync at 10,000 dashboards). Paused for the plan only."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Planner:
