@@ -114,6 +114,17 @@ def test_with_a_previous_entry_nothing_is_lost(emulator, greenery_manifest, clea
     # the entry is the dashboard's as Looker has it now: only its dependencies are merged
     assert written["12"]["label"] == "Daily sessions (renamed)"
 
+    # the text report counts them among the exposures, not as "without an entry"
+    emulator.set_faults(FaultConfig(pdts_already_built=True))
+    try:
+        code, out = invoke("diff", greenery_manifest, output)
+    finally:
+        emulator.set_faults(None)
+    assert code == 3, out
+    partial = len(report["entries_from_incomplete_lineage"])
+    assert f"{len(written)} exposures ({partial} of them from lineage known in part); " in out
+    assert "without an entry yet" not in out
+
 
 def test_a_previous_dependency_stays_until_the_lineage_is_complete(
     emulator, greenery_manifest, clean, tmp_path
