@@ -236,13 +236,16 @@ def report_lines(report: SyncReport) -> list[str]:
     unsettled = [s for s in report.skipped if s.reason == NOT_SETTLED]
     skipped = [s for s in report.skipped if s.reason != NOT_SETTLED]
     # exposures + skipped + incomplete without an entry = every item, each counted once
-    kept = len(report.kept_previous)
-    without_entry = len(unsettled) - kept
+    kept, partial = len(report.kept_previous), len(report.partial)
+    without_entry = len(unsettled) - kept - partial
     counts = [f"{report.entries} exposures", f"{len(skipped)} skipped"]
     if kept:
         counts[0] += f" ({kept} of them kept from the last run: not read completely)"
     if report.removals_held:
         counts[0] += f" ({len(report.removals_held)} of them held back from removal)"
+    if partial:
+        # their lineage is known in part: what is known, plus the previous entry's depends_on
+        counts[0] += f" ({partial} of them from lineage known in part)"
     if without_entry > 0:
         counts.append(f"{without_entry} not read completely and without an entry yet")
     lines = ["; ".join(counts)]

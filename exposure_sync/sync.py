@@ -6,7 +6,10 @@ and `check` share one computation and differ only in what they do with the resul
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,13 @@ from exposure_sync.exposures.build import (
 )
 from exposure_sync.exposures.coverage import covered_by_hand_written, hand_written, is_generated
 from exposure_sync.exposures.entry import ExposureEntry
-from exposure_sync.exposures.keys import Key, dashboard_key, entry_key, look_key
+from exposure_sync.exposures.keys import (
+    OUTSIDE_DBT_KEY,
+    Key,
+    dashboard_key,
+    entry_key,
+    look_key,
+)
 from exposure_sync.exposures.naming import (
     NameSource,
     assign_names,
@@ -74,6 +83,8 @@ class SyncReport:
     # the deletion guard held these removals back ("dashboard 12 name: why it would go")
     removals_held: list[str] = field(default_factory=list)
     removal_limit: str = ""  # the limit in words, when removals were held
+    # entries written from lineage known in part (merged with the previous entry): "dashboard 7"
+    partial: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +96,7 @@ class SyncReport:
             "failures": self.failures,
             "kept_previous_entries": self.kept_previous,
             "removals_held": self.removals_held,
+            "entries_from_incomplete_lineage": self.partial,
             "notes": self.notes,
         }
 
@@ -101,6 +113,7 @@ class SyncPlan:
 class _Candidate:
     item: Item
     depends_on: list[str]
+    outside_dbt: list[str] = field(default_factory=list)  # relations no dbt node builds
 
 
 def plan_sync(
@@ -114,9 +127,24 @@ def plan_sync(
 ) -> SyncPlan:
     """Decide every dashboard's (and look's) fate and render the file `sync` would write.
     `lookml`: the LookML files, which views they define are resolved from."""
-    planner = _Planner(crawl, manifest, config, output, lookml)
-    planner.check_settings()
-    return planner.plan(previous, command)
+    with _cycle_collection_paused():
+        planner = _Planner(crawl, manifest, config, output, lookml)
+        planner.check_settings()
+        return planner.plan(previous, command)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """The plan builds a graph of hundreds of thousands of objects that reference counting
+    frees; Python's cycle collector would meanwhile walk the crawl and the growing graph
+    again and again (40% of plan_sync at 10,000 dashboards). Paused for the plan only."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Planner:
@@ -142,6 +170,10 @@ class _Planner:
             tile.look_id for d in crawl.dashboards for tile in d.tiles if tile.look_id is not None
         }
         self._incomplete: list[str] = []
+        self._previous: dict[Key, ExposureEntry] = {}
+        # once: after a sync, the manifest also lists every generated entry (thousands)
+        self._hand_written = hand_written(manifest.exposures, str(output))
+        self._live_references: set[str] | None = None
         self._unbuilt: dict[str, set[str]] = defaultdict(set)
         self._missing: dict[str, set[str]] = defaultdict(set)
 
@@ -178,12 +210,13 @@ class _Planner:
             self.lineage.notes.add(f"connections.{name}: no explore uses a connection of that name")
 
     def plan(self, previous: list[ExposureEntry], command: str) -> SyncPlan:
+        self._previous = {key: e for e in previous if (key := entry_key(e)) is not None}
         candidates = [c for item in self._items() if (c := self._consider(item)) is not None]
         names = assign_names(
             [_name_source(c.item, self.crawl) for c in candidates],
             self.config.name_template,
             previous=previous_names([*previous, *self._generated_in_manifest()]),
-            reserved=[e.name for e in hand_written(self.manifest.exposures, str(self.output))],
+            reserved=[e.name for e in self._hand_written],
         )
         entries = [self._build(c, names) for c in candidates]
         merged = merge_entries(
@@ -198,9 +231,11 @@ class _Planner:
         self._finish_report(merged.entries, merged.kept + merged.unaccounted)
         if merged.held:
             self._report_held(merged.held, previous)
-        return SyncPlan(
-            render_exposures(merged.entries, command), merged.entries, self.report, self.lineage
+        # the form the project's dbt expects; a file in the other form is migrated
+        text = render_exposures(
+            merged.entries, command, properties_in_config=self.manifest.properties_in_config
         )
+        return SyncPlan(text, merged.entries, self.report, self.lineage)
 
     def _generated_in_manifest(self) -> list[dict[str, Any]]:
         """The tool's entries as the manifest knows them: should the generated file be gone,
@@ -235,8 +270,9 @@ class _Planner:
             self.report.skipped.append(Skipped(kind, item.id, item.title, NOT_SETTLED))
             return None
         root = _root(item)
-        for relation in self.lineage.unbuilt_relations(root):
-            self._unbuilt[str(relation)].add(item.id)
+        outside_dbt = sorted(map(str, self.lineage.unbuilt_relations(root)))
+        for relation in outside_dbt:
+            self._unbuilt[relation].add(item.id)
         for explore in self.lineage.missing_explores(root):
             self._missing[explore].add(item.id)
         unknown_folder = None if item.deleted else self._folder_unknown(item.folder_id)
@@ -246,16 +282,45 @@ class _Planner:
         reason, detail = self._skip_reason(item)
         if reason is None:
             incomplete = self.lineage.incomplete_reason(root)
+            known = self._depends_on(root)
             if incomplete is not None:
-                return self._keep(item, incomplete)
-            if not self.lineage.dbt_nodes(root):
+                return self._partial(item, _Candidate(item, known, outside_dbt), incomplete)
+            if not known:
                 reason = NO_DEPENDENCY
         if reason is not None:
             return self._skip(item, reason, detail)
-        depends_on = {
-            node_reference(n, self.manifest.project_name) for n in self.lineage.dbt_nodes(root)
-        }
-        return _Candidate(item, sorted(depends_on))
+        return _Candidate(item, known, outside_dbt)
+
+    def _references(self) -> set[str]:
+        """Every depends_on reference the manifest's live nodes can be written as."""
+        if self._live_references is None:
+            project = self.manifest.project_name
+            live = (n for n in self.manifest.nodes if n.enabled)
+            self._live_references = {node_reference(n, project) for n in live}
+        return self._live_references
+
+    def _depends_on(self, root: tuple[str, ...]) -> list[str]:
+        project = self.manifest.project_name
+        return sorted({node_reference(n, project) for n in self.lineage.dbt_nodes(root)})
+
+    def _partial(self, item: Item, known: _Candidate, why: str) -> _Candidate | None:
+        """Lineage known in part (a PDT's inputs, a failed SQL request...): the entry holds
+        what is known plus what its previous entry had, since nothing may be dropped before
+        the lineage is complete again. Not settled: the run still exits 3. A first run
+        without any known dbt node writes no entry yet."""
+        self._keep(item, why)
+        previous = self._previous.get(_key(item))
+        if previous is not None:
+            # a node the manifest no longer has is no dependency (and would fail dbt parse)
+            kept = set(previous.depends_on) & self._references()
+            known.depends_on = sorted({*known.depends_on, *kept})
+            before = previous.meta.get(OUTSIDE_DBT_KEY)
+            if isinstance(before, list):
+                known.outside_dbt = sorted({*known.outside_dbt, *map(str, before)})
+        if not known.depends_on:
+            return None
+        self.report.partial.append(f"{_kind(item)} {item.id}")
+        return known
 
     def _skip(self, item: Item, reason: str, detail: str) -> None:
         """Settled without an entry: a previous entry goes."""
@@ -319,9 +384,8 @@ class _Planner:
             return EXCLUDED, path
         kind = _kind(item)
         url = f"{self.web_url.rstrip('/')}/{kind}s/{item.id}"
-        covering = covered_by_hand_written(
-            item.id, url, self.manifest.exposures, str(self.output), kind=kind
-        )
+        # already without the generated ones (None: no second filtering per item)
+        covering = covered_by_hand_written(item.id, url, self._hand_written, None, kind=kind)
         if covering is not None:
             return HAND_WRITTEN, covering.name
         return None, ""
@@ -345,6 +409,7 @@ class _Planner:
                 self.config,
                 self.web_url,
                 name=names[look_key(item.id)],
+                outside_dbt=candidate.outside_dbt,
             )
         return build_entry(
             item,
@@ -354,6 +419,7 @@ class _Planner:
             self.config,
             self.web_url,
             name=names[dashboard_key(item.id)],
+            outside_dbt=candidate.outside_dbt,
         )
 
     def _matters(self, failure: CrawlFailure) -> bool:
@@ -414,6 +480,10 @@ def _failure_order(line: str) -> tuple[str, tuple[int, int, str], str]:
 
 def _kind(item: Item) -> str:
     return "look" if isinstance(item, Look) else "dashboard"
+
+
+def _key(item: Item) -> Key:
+    return look_key(item.id) if isinstance(item, Look) else dashboard_key(item.id)
 
 
 def _root(item: Item) -> tuple[str, ...]:

@@ -83,7 +83,7 @@ def skip_reasons() -> dict[str, str]:
     deleted, personal folder, covered by a hand-written exposure, no dbt dependency."""
     folder_of = {str(d["id"]): d["folder_id"] for d in greenery_content()["dashboards"]}
     covered = {
-        str(e["meta"]["looker_dashboard_id"])
+        str(e["config"]["meta"]["looker_dashboard_id"])
         for e in yaml.safe_load(HAND_WRITTEN_FILE.read_text(encoding="utf-8"))["exposures"]
     }
     reasons = {i: DELETED for i in expected_fixture()["deleted_dashboards"]}
@@ -110,7 +110,8 @@ def invoke(command: str, manifest: Path, output: Path, *extra: str) -> tuple[int
 
 def entries(path: Path) -> dict[str, dict]:
     return {
-        e["meta"]["looker_dashboard_id"]: e for e in yaml.safe_load(path.read_text())["exposures"]
+        e["config"]["meta"]["looker_dashboard_id"]: e
+        for e in yaml.safe_load(path.read_text())["exposures"]
     }
 
 
@@ -245,7 +246,9 @@ def test_generated_file_passes_dbt_parse_warn_error_and_docs_generate(emulator, 
         assert len(exposure["depends_on"]["nodes"]) == len(entry["depends_on"]) > 0
         assert exposure["label"] == entry["label"]
     # the description with Liquid `{{ }}` and `{% %}` comes through dbt literally
-    liquid = next(e for e in by_name.values() if e["meta"].get("looker_dashboard_id") == "36")
+    liquid = next(
+        e for e in by_name.values() if e["config"]["meta"].get("looker_dashboard_id") == "36"
+    )
     assert "{{" in liquid["description"] and "{%" in liquid["description"]
     # docs generate needs the warehouse: build just enough of it (seeds + models, no tests)
     assert run_dbt(["seed"], project, workdir).returncode == 0
@@ -704,7 +707,9 @@ def test_looks_on_their_own_become_analysis_entries(emulator, greenery_manifest,
     }
     assert analysis_ids == {"11"}
     written = yaml.safe_load(output.read_text())["exposures"]
-    analyses = {e["meta"]["looker_look_id"]: e for e in written if e["type"] == "analysis"}
+    analyses = {
+        e["config"]["meta"]["looker_look_id"]: e for e in written if e["type"] == "analysis"
+    }
     assert set(analyses) == analysis_ids
     for look_id, entry in analyses.items():
         assert entry["url"] == f"http://localhost:9999/looks/{look_id}"
@@ -721,7 +726,9 @@ def test_looks_on_their_own_become_analysis_entries(emulator, greenery_manifest,
         assert got == want["depends_on"], f"look {look_id}"
         assert sorted(map(str, lineage.unbuilt_relations(root))) == want["not_built"]
     # dashboards are unaffected by the setting
-    dashboards = {e["meta"]["looker_dashboard_id"]: e for e in written if e["type"] == "dashboard"}
+    dashboards = {
+        e["config"]["meta"]["looker_dashboard_id"]: e for e in written if e["type"] == "dashboard"
+    }
     assert dashboards == entries_of_default_sync(greenery_manifest, tmp_path / "default.yml")
 
 

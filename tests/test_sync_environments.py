@@ -39,7 +39,7 @@ def sync(manifest: Path, tmp_path: Path, **settings) -> dict[str, list[str]]:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     written = yaml.safe_load(output.read_text())["exposures"]
-    return {e["meta"]["looker_dashboard_id"]: e["depends_on"] for e in written}
+    return {e["config"]["meta"]["looker_dashboard_id"]: e["depends_on"] for e in written}
 
 
 def test_schema_map_bridges_a_dev_manifest_to_production_looker(

@@ -133,6 +133,7 @@ def _manifest(raw: dict[str, Any], path: Path, version: int) -> Manifest:
         exposures=[_exposure(entry, f"exposures[{uid!r}]") for uid, entry in exposures.items()],
         graph=_graph(raw),
         macros=_macros(_section(raw, "macros")),
+        dbt_version=_optional_str(metadata, "dbt_version", "metadata"),
     )
 
 
@@ -197,11 +198,12 @@ def _node(entry: dict[str, Any], where: str, enabled: bool | None = None) -> Dbt
 
 def _exposure(entry: Any, where: str) -> ManifestExposure:
     _require_object(entry, where)
-    meta = entry.get("meta") or {}
-    tags = entry.get("tags") or []
-    _require_object(meta, f"{where}.meta")
-    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise _ShapeError(f"{where}.tags (expected a list of strings)")
+    config = entry.get("config") or {}
+    _require_object(config, f"{where}.config")
+    # dbt 1.10+ keeps them under config (and copies them up); earlier ones only top-level
+    meta = {**_exposure_meta(entry, where), **_exposure_meta(config, f"{where}.config")}
+    tags = _exposure_tags(entry, where) + _exposure_tags(config, f"{where}.config")
+    tags = list(dict.fromkeys(tags))
     owner = entry.get("owner") or {}
     _require_object(owner, f"{where}.owner")
     return ManifestExposure(
@@ -281,6 +283,19 @@ def _checksum(value: Any, where: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise _ShapeError(f"{where} (expected an object or a string)")
     return value or None
+
+
+def _exposure_meta(entry: dict[str, Any], where: str) -> dict[str, Any]:
+    meta = entry.get("meta") or {}
+    _require_object(meta, f"{where}.meta")
+    return meta
+
+
+def _exposure_tags(entry: dict[str, Any], where: str) -> list[str]:
+    tags = entry.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise _ShapeError(f"{where}.tags (expected a list of strings)")
+    return tags
 
 
 def _version(value: Any, where: str) -> str | None:

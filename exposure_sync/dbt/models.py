@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -82,3 +83,22 @@ class Manifest:
     # unique id -> node, every enabled node of the DAG (for `impact`)
     graph: dict[str, GraphNode] = field(default_factory=dict)
     macros: dict[str, Macro] = field(default_factory=dict)
+    dbt_version: str | None = None  # metadata.dbt_version, e.g. "1.11.16"
+
+    @property
+    def properties_in_config(self) -> bool:
+        """Whether this dbt wants exposures' `tags` and `meta` under `config:`."""
+        return properties_in_config(self.dbt_version)
+
+
+# dbt 1.10 moved exposures' `tags` and `meta` into `config:`; top-level keys there raise
+# PropertyMovedToConfigDeprecation (an error under `--warn-error` on some adapters), while
+# dbt before 1.10 ignores them under `config:`.
+CONFIG_PROPERTIES_SINCE = (1, 10)
+
+
+def properties_in_config(dbt_version: str | None) -> bool:
+    """True for dbt 1.10 and later; False for earlier or unknown versions (the form every
+    dbt reads, at worst with a deprecation warning)."""
+    found = re.match(r"\s*(\d+)\.(\d+)", dbt_version or "")
+    return found is not None and (int(found[1]), int(found[2])) >= CONFIG_PROPERTIES_SINCE

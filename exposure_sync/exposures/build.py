@@ -22,6 +22,7 @@ from exposure_sync.exposures.keys import (
     FOLDER_KEY,
     GENERATED_BY,
     LOOK_ID_KEY,
+    OUTSIDE_DBT_KEY,
 )
 from exposure_sync.looker.models import Dashboard, Folder, Look, User
 
@@ -154,8 +155,11 @@ def build_entry(
     web_url: str,
     *,
     name: str,
+    outside_dbt: Iterable[str] = (),
 ) -> ExposureEntry:
-    """The `type: dashboard` entry for one dashboard (`name` from naming.assign_names)."""
+    """The `type: dashboard` entry for one dashboard (`name` from naming.assign_names).
+
+    `outside_dbt`: the relations it reads that no dbt node builds."""
     return _build(
         dashboard,
         _DASHBOARD,
@@ -165,6 +169,7 @@ def build_entry(
         config,
         web_url,
         name=name,
+        outside_dbt=outside_dbt,
         description=dashboard.description,
         certified=dashboard.certified,
         view_count=dashboard.view_count,
@@ -180,6 +185,7 @@ def build_look_entry(
     web_url: str,
     *,
     name: str,
+    outside_dbt: Iterable[str] = (),
 ) -> ExposureEntry:
     """The `type: analysis` entry for a look on its own (when looks are configured)."""
     # looks have no description, certification or usage we read: only folder rules and the
@@ -193,6 +199,7 @@ def build_look_entry(
         config,
         web_url,
         name=name,
+        outside_dbt=outside_dbt,
         description=None,
         certified=False,
         view_count=None,
@@ -220,6 +227,7 @@ def _build(
     web_url: str,
     *,
     name: str,
+    outside_dbt: Iterable[str],
     description: str | None,
     certified: bool,
     view_count: int | None,
@@ -237,7 +245,7 @@ def _build(
         description=describe(description, path),
         depends_on=tuple(sorted(set(depends_on))),
         tags=build_tags(config.tags),
-        meta=_meta(kind.id_key, item.id, item.folder_id, path),
+        meta=_meta(kind.id_key, item.id, item.folder_id, path, outside_dbt),
     )
 
 
@@ -245,11 +253,17 @@ def build_tags(configured: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({BASE_TAG, *configured}))
 
 
-def _meta(id_key: str, looker_id: str, folder_id: str | None, path: str) -> dict:
+def _meta(
+    id_key: str, looker_id: str, folder_id: str | None, path: str, outside_dbt: Iterable[str]
+) -> dict:
     # key order is fixed by write.py; values are strings so ids never turn into numbers
     # the folder always (PRODUCT.md: meta holds at least id and folder): '' when there is none
-    meta = {id_key: str(looker_id), FOLDER_KEY: jinja_safe(path)}
+    meta: dict = {id_key: str(looker_id), FOLDER_KEY: jinja_safe(path)}
     if folder_id is not None:
         meta[FOLDER_ID_KEY] = str(folder_id)
+    # what the dependency list cannot show, visible in dbt docs
+    outside = sorted({jinja_safe(str(relation)) for relation in outside_dbt})
+    if outside:
+        meta[OUTSIDE_DBT_KEY] = outside
     meta["generated_by"] = GENERATED_BY
     return meta

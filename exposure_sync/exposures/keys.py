@@ -16,6 +16,8 @@ DASHBOARD_ID_KEY = "looker_dashboard_id"
 LOOK_ID_KEY = "looker_look_id"
 FOLDER_KEY = "looker_folder"
 FOLDER_ID_KEY = "looker_folder_id"
+# relations the dashboard reads that no dbt node builds (sorted; absent when none)
+OUTSIDE_DBT_KEY = "looker_tables_outside_dbt"
 
 # ("dashboard" | "look", Looker id): a dashboard and a look may share an id
 Key = tuple[str, str]

@@ -1,11 +1,12 @@
 """The lineage graph: dashboards -> tiles -> queries -> views -> relations -> dbt nodes.
 
 Nodes are tuples whose first item names the kind ("dashboard", "look", "tile", "query",
-"explore", "missing_explore", "view", "sql", "relation", "dbt"). Edges point from what depends
-to what it depends on, so a dashboard's dependencies are its descendants and a model's impact is
-its ancestors.
+"explore", "missing_explore", "views", "view", "sql", "relation", "dbt"). Edges point from what
+depends to what it depends on, so a dashboard's dependencies are its descendants and a model's
+impact is its ancestors.
 
-At query granularity a query points at the views it needs (not every join of its explore); the
+At query granularity a query points at the views it needs (not every join of its explore),
+through one "views" node per distinct query shape (many dashboards repeat the same query); the
 explore node is a leaf kept for the record. At explore granularity a query points at every view
 the explore can join; the derived ones it does not use get their SQL from the explore's ad-hoc
 query (views.explore_query), since Looker leaves unused joins out of the query's own SQL.
@@ -75,6 +76,8 @@ class Lineage:
     failed_connections: set[str] = field(default_factory=set)
     # (model, view) of the derived tables whose inputs came from the LookML files
     derived_from_files: set[tuple[str, str]] = field(default_factory=set)
+    # root -> what it reaches: a plan asks several questions of every dashboard
+    _reach: dict[Node, frozenset[Node]] = field(default_factory=dict, repr=False)
 
     def incomplete_reason(self, root: Node) -> str | None:
         """Why the root's dependencies are not all known (None: they are)."""
@@ -122,9 +125,12 @@ class Lineage:
             return set()
         return {n for n in nx.ancestors(self.graph, node) if n[0] in ("dashboard", "look")}
 
-    def _descendants(self, root: Node) -> Iterator[Node]:
-        if root in self.graph:
-            yield from nx.descendants(self.graph, root)
+    def _descendants(self, root: Node) -> frozenset[Node]:
+        # asked only once the graph is built (build_lineage returns it complete)
+        if root not in self._reach:
+            reach = nx.descendants(self.graph, root) if root in self.graph else ()
+            self._reach[root] = frozenset(reach)
+        return self._reach[root]
 
 
 class LineageBuilder:
@@ -161,6 +167,8 @@ class LineageBuilder:
         # thousands of tiles ask the same few hundred questions of an explore
         self._needed_done: dict[tuple[object, ...], frozenset[str]] = {}
         self._tables_done: dict[tuple[int, str], tuple[str | None, str]] = {}
+        self._shapes: dict[tuple, Node] = {}  # query shape -> its "views" node
+        self._derived: dict[Node, list[str]] = {}
         self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
@@ -248,16 +256,9 @@ class LineageBuilder:
             # are unknown (entries kept, exit 3), the others go on
             self.lineage.incomplete[query_key] = str(err)
             return
-        derived: list[str] = []
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
-        for alias in sorted(self._needed(explore, query, granularity)):
-            sql_table_name, view_name = self._join_table(explore, alias)
-            # one view may sit on different tables in different explores (a join's or an
-            # explore's own sql_table_name): the table text is part of the node
-            view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
-            graph.add_edge(query_key, view_key)
-            if self._expand_view(view_key, sql_table_name, context, explore):
-                derived.append(alias)
+        views_key, derived = self._views_of(explore, query, granularity, context)
+        graph.add_edge(query_key, views_key)
         adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
         # what Looker joins for a query run inline (ours, or one Looker gave no id): views it
         # selects, and the base view, always joins and joins on the way to them; a derived view
@@ -304,6 +305,30 @@ class LineageBuilder:
         if key not in self._tables_done:
             self._tables_done[key] = join_table(explore, alias)
         return self._tables_done[key]
+
+    def _views_of(
+        self, explore: Explore, query: Query, granularity: Granularity, context: ResolveContext
+    ) -> tuple[Node, list[str]]:
+        """The node of the views a query needs, and its derived ones. One node per distinct
+        query shape: dashboards repeat the same queries, so each is worked out once."""
+        q = query
+        shape = (explore.model, explore.name, granularity, q.fields, q.filters, q.sorts, q.pivots)
+        shape += (q.dynamic_fields,)
+        if shape not in self._shapes:
+            views_key: Node = ("views", explore.model, explore.name, str(len(self._shapes)))
+            self._shapes[shape] = views_key
+            derived: list[str] = []
+            for alias in sorted(self._needed(explore, query, granularity)):
+                sql_table_name, view_name = self._join_table(explore, alias)
+                # one view may sit on different tables in different explores (a join's or an
+                # explore's own sql_table_name): the table text is part of the node
+                view_key: Node = ("view", explore.model, view_name, sql_table_name or "")
+                self.lineage.graph.add_edge(views_key, view_key)
+                if self._expand_view(view_key, sql_table_name, context, explore):
+                    derived.append(alias)
+            self._derived[views_key] = derived
+        views_key = self._shapes[shape]
+        return views_key, self._derived[views_key]
 
     def _expand_view(
         self, view_key: Node, sql_table_name: str | None, context: ResolveContext, explore: Explore
@@ -372,9 +397,10 @@ class LineageBuilder:
             return
         self.lineage.notes.update(f"{_named(query)}: {note}" for note in resolution.notes)
         if resolution.incomplete:
+            tables = ", ".join(resolution.built_pdts) or "a persistent derived table"
             self.lineage.incomplete[query_key] = (
-                f"{_named(query)} reads a persistent derived table Looker had already built; "
-                "its inputs are unknown"
+                f"{_named(query)} reads {tables}, a persistent derived table Looker had "
+                f"already built, so its inputs are unknown: {PDT_HINT}"
             )
         for relation in resolution.relations:
             self._add_relation(sql_key, relation, context)
@@ -447,6 +473,10 @@ class LineageBuilder:
             # table is resolved once for every explore that joins it)
             self._contexts[key] = replace(context, model=explore.model)
         return self._contexts[key]
+
+
+# what to do about a built PDT: the LookML files say what it reads
+PDT_HINT = "pass --lookml-dir (a checkout of the LookML project) to read them from its files"
 
 
 def _named(query: Query) -> str:

@@ -72,6 +72,8 @@ class TableResolution:
     notes: tuple[str, ...] = ()
     # generated SQL only: some inputs are unknown (it reads a PDT Looker had already built)
     incomplete: bool = False
+    # generated SQL only: the scratch tables of those PDTs, to name them in the report
+    built_pdts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,10 @@ def relations_in_generated_sql(sql: str, ctx: ResolveContext) -> TableResolution
         "its inputs are not in the generated SQL"
         for r in sorted(scratch)
     )
-    return TableResolution(frozenset(relations - scratch), False, notes, incomplete=bool(scratch))
+    built = tuple(str(r) for r in sorted(scratch))
+    return TableResolution(
+        frozenset(relations - scratch), False, notes, incomplete=bool(scratch), built_pdts=built
+    )
 
 
 def is_built_pdt(relation: Relation, scratch_schema: str | None) -> bool:

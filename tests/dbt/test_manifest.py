@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exposure_sync.dbt.manifest import load_manifest
-from exposure_sync.dbt.models import DbtNode, Manifest
+from exposure_sync.dbt.models import DbtNode, Manifest, properties_in_config
 from exposure_sync.errors import EXIT_BAD_INPUT, BadInputError
 
 JAFFLE = Path(__file__).resolve().parents[1] / "fixtures" / "dbt-manifests"
@@ -232,6 +232,47 @@ def write_variant(tmp_path: Path, source: str, change) -> Path:
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(raw))
     return path
+
+
+def test_exposure_meta_and_tags_are_read_from_either_place(tmp_path: Path) -> None:
+    """dbt 1.10+ writes them under config (and copies them up); read either alone."""
+
+    def only_config(raw: dict) -> None:
+        kpis = raw["exposures"]["exposure.shop.weekly_kpis"]
+        del kpis["meta"], kpis["tags"]
+        funnel = raw["exposures"]["exposure.shop.product_funnel_1"]
+        del funnel["config"]
+
+    manifest = load_manifest(write_variant(tmp_path, "v12_duckdb_edge_cases.json", only_config))
+    exposures = {exposure.name: exposure for exposure in manifest.exposures}
+    assert exposures["weekly_kpis"].meta == {"looker_dashboard_id": "7"}
+    assert exposures["weekly_kpis"].tags == ("kpi",)
+    assert exposures["product_funnel_1"].meta["looker"]["dashboard_id"] == "1"
+    assert exposures["product_funnel_1"].tags == ("looker",)
+
+
+@pytest.mark.parametrize(
+    ("source", "version", "in_config"),
+    [
+        ("v12_duckdb_edge_cases.json", "1.11.16", True),
+        ("v12_snowflake.json", "1.9.0", False),
+        ("v5_snowflake_packages.json", "1.1.0", False),
+    ],
+)
+def test_dbt_version_decides_where_exposure_tags_and_meta_go(
+    source: str, version: str, in_config: bool
+) -> None:
+    manifest = load_manifest(FIXTURES / source)
+    assert manifest.dbt_version == version
+    assert manifest.properties_in_config is in_config
+
+
+@pytest.mark.parametrize(
+    ("version", "in_config"),
+    [("1.10.0", True), ("1.10.0b1", True), ("2.0.0", True), ("1.9.9", False), (None, False)],
+)
+def test_properties_in_config_from_the_version_string(version, in_config) -> None:
+    assert properties_in_config(version) is in_config
 
 
 def test_project_name_without_project_id_from_the_only_package(tmp_path: Path) -> None:

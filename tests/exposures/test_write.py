@@ -92,6 +92,33 @@ def test_round_trip_through_the_file_is_byte_identical(tmp_path):
     assert again == text
 
 
+def test_config_form_puts_tags_and_meta_under_config():
+    text = render_exposures([entry("a", "1")], COMMAND, properties_in_config=True)
+    (exposure,) = yaml.safe_load(text)["exposures"]
+    assert list(exposure) == [*ENTRY_KEYS[:-2], "config"]
+    assert exposure["config"] == {
+        "tags": ["looker"],
+        "meta": {
+            "looker_dashboard_id": "1",
+            "looker_folder": "Shared/Marketing",
+            "looker_folder_id": "10",
+            "generated_by": "exposure-sync",
+        },
+    }
+    assert "  config:\n      tags:\n        - looker\n      meta:\n" in text
+
+
+@pytest.mark.parametrize("in_config", [False, True])
+def test_either_form_reads_back_to_the_same_entries(tmp_path, in_config):
+    path = tmp_path / "looker.yml"
+    write_if_changed(path, render_exposures(ENTRIES, COMMAND, properties_in_config=in_config))
+    back = read_generated(path)
+    assert [(e, e.meta) for e in back] == [(e, e.meta) for e in ENTRIES]
+    # and each renders in the other form too: the next sync migrates the file
+    other = render_exposures(back, COMMAND, properties_in_config=not in_config)
+    assert render_exposures(ENTRIES, COMMAND, properties_in_config=not in_config) == other
+
+
 def test_duplicate_names_are_a_bug():
     with pytest.raises(ValueError, match="dup"):
         render_exposures([entry("dup", "1"), entry("dup", "2")])

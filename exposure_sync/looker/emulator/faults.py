@@ -51,6 +51,8 @@ class FaultConfig:
     - `mangle` maps a path glob to a hostile answer (`garbage`, `null:dashboard_elements`,
       `stall`, `drip`...; see hostile.py): the request is answered from the content, then
       mangled, slowed or never finished. Logged as fault `"mangle <spec>"`.
+    - `pdts_already_built`: generated SQL ignores `rebuild_pdts=true` and reads persistent
+      derived tables' scratch tables only, as a Looker that does not honour it might.
     """
 
     latency_ms: float = 0.0
@@ -68,6 +70,7 @@ class FaultConfig:
     lookml_queries_without_ids: bool = False
     lookml_search_as_one_object: bool = False
     mangle: dict[str, str] = field(default_factory=dict)
+    pdts_already_built: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

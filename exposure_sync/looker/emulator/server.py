@@ -731,7 +731,8 @@ def _sql_reply(s: EmulatorServer, query: QuerySpec, result_format: str, c: Call)
             inst.project,
             inst.content.user_attributes,
             query,
-            rebuild_pdts=c.params.get("rebuild_pdts", "").lower() == "true",
+            rebuild_pdts=c.params.get("rebuild_pdts", "").lower() == "true"
+            and not s.faults.config.pdts_already_built,
         )
     except UnknownExploreError:
         raise not_found() from None
