@@ -32,7 +32,7 @@ def run(command: str, manifest: Path, output: Path, *extra: str) -> Result:
 
 def dashboard_ids(path: Path) -> list[str]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    ids = [entry["meta"]["looker_dashboard_id"] for entry in document["exposures"]]
+    ids = [entry["config"]["meta"]["looker_dashboard_id"] for entry in document["exposures"]]
     return sorted(ids, key=id_sort_key)
 
 
