@@ -147,6 +147,9 @@ def run_crawl(
         f"saved {len(crawl.dashboards)} dashboards, {len(crawl.explores)} explores to {out_path}",
         err=True,
     )
+    # what a sync from this snapshot will keep previous entries for (exit 3 there too)
+    for failure in crawl.failures:
+        click.echo(f"  FAILED {failure.kind} {failure.id}: {failure.reason}", err=True)
     return EXIT_LOOKER if crawl.failures else EXIT_OK
 
 

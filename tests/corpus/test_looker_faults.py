@@ -58,8 +58,15 @@ def clean(looker, greenery_manifest: Path, tmp_path_factory: pytest.TempPathFact
     return clean_file
 
 
-def sync(env: dict[str, str], manifest: Path, output: Path, config: Path) -> Any:
-    args = ["sync", "--manifest", str(manifest), "--output", str(output), "--config", str(config)]
+def sync(
+    env: dict[str, str], manifest: Path, output: Path, config: Path, command: str = "sync"
+) -> Any:
+    """`command` (sync, diff, check; crawl saves its snapshot beside the output)."""
+    if command == "crawl":
+        args = ["crawl", "--out", str(output.with_name("crawl.json")), "--config", str(config)]
+    else:
+        args = [command, "--manifest", str(manifest), "--output", str(output)]
+        args += ["--config", str(config)]
     return CliRunner().invoke(cli, args, env=env)
 
 
@@ -105,7 +112,8 @@ def test_hostile_looker_loses_nothing(looker, greenery_manifest, clean, tmp_path
     log.truncate(0)
     start = time.monotonic()
     try:
-        result = sync(env, greenery_manifest, output, settings_file(tmp_path, settings))
+        config = settings_file(tmp_path, settings)
+        result = sync(env, greenery_manifest, output, config, row.get("command", "sync"))
     finally:
         elapsed = time.monotonic() - start
         server.set_faults(None)
