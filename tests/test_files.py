@@ -58,7 +58,7 @@ def test_no_temporary_file_survives_a_signal_during_a_write(
 
 
 def test_atomic_write_goes_through_a_symlink(tmp_path: Path) -> None:
-    real = tmp_path / "shared" / "exposures.yml"
+    real = tmp_path / "elsewhere" / "exposures.yml"
     real.parent.mkdir()
     real.write_text("old\n")
     link = tmp_path / "exposures.yml"
@@ -66,7 +66,7 @@ def test_atomic_write_goes_through_a_symlink(tmp_path: Path) -> None:
     atomic_write(link, "new\n")
     assert link.is_symlink() and real.read_text() == "new\n"
     dangling = tmp_path / "dangling.yml"
-    dangling.symlink_to(tmp_path / "shared" / "created.yml")
+    dangling.symlink_to(tmp_path / "elsewhere" / "created.yml")
     atomic_write(dangling, "made\n")
     assert dangling.is_symlink() and dangling.read_text() == "made\n"
 

@@ -21,7 +21,7 @@ CONTEXT = ResolveContext(dialect="duckdb", default_database="db", default_schema
 
 @pytest.fixture(scope="module")
 def files() -> LookmlFiles:
-    projects = {"constructs": str(CONSTRUCTS), "shared": str(FIXTURES / "shared")}
+    projects = {"constructs": str(CONSTRUCTS), "common_views": str(FIXTURES / "common_views")}
     loaded = load_lookml_files(None, projects)
     assert loaded is not None
     return loaded
