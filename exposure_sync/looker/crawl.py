@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from typing import Any, Protocol, TextIO, TypeVar
@@ -322,24 +322,33 @@ class _Crawler:
         side by side (the rest, if dashboards came meanwhile, one after the other)."""
         rows: dict[str, Row] = {}
         failures: list[CrawlFailure] = []
+        for page in self._each_page(path, shape, listed, failures, **params):
+            new = {_row_id(row): row for row in page if _row_id(row) not in rows}
+            rows.update(new)
+            self.progress.update(stage, len(rows), None)
+            if len(page) < self.page_size or not new:
+                self.failures.extend(failures)
+                return list(rows.values())
+        raise AssertionError("_each_page never ends")  # for type checkers: no fall-through
+
+    def _each_page(
+        self,
+        path: str,
+        shape: Shape,
+        listed: Future[Any] | None,
+        failures: list[CrawlFailure],
+        **params: Any,
+    ) -> Iterator[list[Row]]:
+        """The pages `/dashboards` announced (read side by side), then the next ones, one after
+        the other, for as long as the caller asks."""
         offset = 0
         for page in self._known_pages(path, shape, listed, failures, **params):
-            new = {_row_id(row): row for row in page if _row_id(row) not in rows}
-            rows.update(new)
             offset += len(page)
-            self.progress.update(stage, len(rows), None)
-            if len(page) < self.page_size or not new:
-                self.failures.extend(failures)
-                return list(rows.values())
+            yield page
         while True:
             page = self._dashboard_page(path, shape, offset, failures, **params)
-            new = {_row_id(row): row for row in page if _row_id(row) not in rows}
-            rows.update(new)
             offset += len(page)
-            self.progress.update(stage, len(rows), None)
-            if len(page) < self.page_size or not new:
-                self.failures.extend(failures)
-                return list(rows.values())
+            yield page
 
     def _dashboard_page(
         self, path: str, shape: Shape, offset: int, failures: list[CrawlFailure], **params: Any
