@@ -259,13 +259,13 @@ def demo(project_dir: Path, lookml_dir: Path | None) -> int:
     "--manifest",
     "manifest_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FilePath(dir_okay=False, path_type=Path),
     help="dbt target/manifest.json of the project (with its exposures).",
 )
 @click.option(
     "--run-results",
     "run_results_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FilePath(dir_okay=False, path_type=Path),
     help="dbt target/run_results.json: nodes that errored, failed, warned or were skipped.",
 )
 @click.option(
@@ -277,7 +277,7 @@ def demo(project_dir: Path, lookml_dir: Path | None) -> int:
 @click.option(
     "--state",
     "state_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FilePath(dir_okay=False, path_type=Path),
     help="Another manifest (e.g. production's): nodes new or changed since, as state:modified.",
 )
 @click.option(

@@ -386,6 +386,22 @@ def test_missing_run_results(greenery_manifest: Path, tmp_path: Path) -> None:
     )
 
 
+def test_run_results_a_fifo_is_refused_not_waited_on(greenery_manifest: Path, tmp_path: Path):
+    fifo = tmp_path / "run_results.json"
+    os.mkfifo(fifo)
+    bad(
+        run_impact("--manifest", str(greenery_manifest), "--run-results", str(fifo)),
+        str(fifo),
+        "named pipe",
+    )
+
+
+@pytest.mark.parametrize("option", ["--manifest", "--state"])
+def test_an_empty_path_says_so(greenery_manifest: Path, option: str) -> None:
+    args = {"--manifest": str(greenery_manifest), "--state": str(greenery_manifest)}
+    bad(run_impact(*[part for k, v in {**args, option: ""}.items() for part in (k, v)]), "empty")
+
+
 def test_run_results_not_json(greenery_manifest: Path) -> None:
     corrupt = FIXTURES / "manifests" / "bad_corrupt.json"
     bad(
