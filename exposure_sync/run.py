@@ -65,8 +65,17 @@ def run_command(
 
 def _sync(plan: SyncPlan, output: Path, old_text: str | None, output_format: str) -> int:
     written = write_if_changed(output, plan.text)
-    state = "written" if written else "unchanged, not written"
-    _print_report(plan.report, output_format, summary=f"{output}: {state}")
+    if not written:
+        _print_report(plan.report, output_format, summary=f"{output}: unchanged, not written")
+        return _exit_code(plan.report, EXIT_OK)
+    # say what the write did, removals by name: a nightly log then shows what went away
+    change = diff_files(old_text, plan.text, output)
+    summary = f"{output}: written"
+    if output_format == "text":
+        counts = f"{len(change.added)} added, {len(change.changed)} changed"
+        summary += f" ({counts}, {len(change.removed)} removed)"
+        summary += "".join(f"\n  - {name}" for name in change.removed)
+    _print_report(plan.report, output_format, summary=summary, diff=change, with_unified=False)
     return _exit_code(plan.report, EXIT_OK)
 
 
@@ -215,17 +224,18 @@ def _exit_code(report: SyncReport, code: int) -> int:
 
 
 def _print_report(
-    report: SyncReport, output_format: str, summary: str, diff: DiffResult | None = None
+    report: SyncReport,
+    output_format: str,
+    summary: str,
+    diff: DiffResult | None = None,
+    with_unified: bool = True,
 ) -> None:
     if output_format == "json":
-        changes = {}
+        changes: dict[str, Any] = {}
         if diff is not None:
-            changes = {
-                "added": diff.added,
-                "changed": diff.changed,
-                "removed": diff.removed,
-                "diff": diff.unified,
-            }
+            changes = {"added": diff.added, "changed": diff.changed, "removed": diff.removed}
+            if with_unified:
+                changes["diff"] = diff.unified
         click.echo(json.dumps({"summary": summary, **changes, **report.to_dict()}, indent=2))
         return
     for line in report_lines(report):
