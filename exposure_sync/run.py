@@ -17,7 +17,7 @@ from exposure_sync.config import Config, check_bounds, load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
 from exposure_sync.exposures.diff import DiffResult, diff_files
-from exposure_sync.exposures.write import read_generated, write_if_changed
+from exposure_sync.exposures.write import check_all_ours, read_generated, write_if_changed
 from exposure_sync.lineage.graph import queries_needing_sql
 from exposure_sync.lineage.resolve import configured_constants
 from exposure_sync.looker.client import LookerClient
@@ -52,6 +52,7 @@ def run_command(
     lookml = load_lookml_files(lookml_dir, config.lookml_projects)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
+    check_all_ours(previous, output)  # ... and one with an entry added by hand
     configured_constants(config)  # reads lookml_manifest: a bad one fails before crawling too
     if snapshot_path:
         crawl = load_crawl(snapshot_path)
