@@ -248,7 +248,12 @@ def report_lines(report: SyncReport) -> list[str]:
     """The human report: counts first, then what a reader would act on."""
     # an item not read completely is not "skipped": its previous entry is among the exposures
     unsettled = [s for s in report.skipped if s.reason == NOT_SETTLED]
-    skipped = [s for s in report.skipped if s.reason != NOT_SETTLED]
+    # a removal held back keeps its entry: counted among the exposures (HELD lines), not here
+    skipped = [
+        s
+        for s in report.skipped
+        if s.reason != NOT_SETTLED and (s.kind, s.id) not in report.held_keys
+    ]
     # exposures + skipped + incomplete without an entry = every item, each counted once
     kept, partial = len(report.kept_previous), len(report.partial)
     without_entry = len(unsettled) - kept - partial

@@ -122,3 +122,20 @@ def test_sync_json_names_what_the_write_changed(
     assert report["summary"] == f"{synced}: written"
     assert (report["added"], report["changed"], report["removed"]) == ([], [], [name])
     assert "diff" not in report
+
+
+def test_held_entries_are_counted_once_in_the_report(
+    looker: EmulatorServer, greenery_manifest: Path, synced: Path
+) -> None:
+    """Deleted (Looker's trash) but held back: among the exposures and HELD, not also skipped."""
+    held = dashboard_ids(synced)[:8]
+    for dashboard_id in held:
+        looker.delete_dashboard(dashboard_id)
+    result = run("sync", greenery_manifest, synced)
+    assert result.exit_code == 3, result.output
+    lines = result.stderr.splitlines()
+    # exposures + skipped = every dashboard (51 + 12), as without the guard
+    assert lines[0] == "51 exposures (8 of them held back from removal); 12 skipped", lines[0]
+    deleted = next(line for line in lines if line.startswith("  skipped, deleted in Looker: "))
+    assert not any(f" {dashboard_id} '" in deleted for dashboard_id in held), deleted
+    assert [line.split()[2] for line in lines if line.startswith("  HELD ")] == held
