@@ -416,3 +416,14 @@ def test_missing_lookml_project_in_the_config(case: Case) -> None:
     case.config.write_text(greenery_settings(lookml_projects={"greenery": "nowhere"}))
     line = case.assert_refused(case.run("sync"), BAD_INPUT, "lookml_projects.greenery")
     assert str(case.dir / "nowhere") in line  # relative to the config file
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "crawl", "impact"])
+def test_debug_after_the_command_says_where_it_goes(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--debug"])
+    assert result.exit_code == BAD_INPUT, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: No such option"), lines
+    assert lines[0].endswith(
+        f"(--debug goes before the command: `exposure-sync --debug {command} ...`)"
+    )
