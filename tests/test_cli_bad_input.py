@@ -416,6 +416,7 @@ def test_missing_lookml_project_in_the_config(case: Case) -> None:
     case.config.write_text(greenery_settings(lookml_projects={"greenery": "nowhere"}))
     line = case.assert_refused(case.run("sync"), BAD_INPUT, "lookml_projects.greenery")
     assert str(case.dir / "nowhere") in line  # relative to the config file
+    assert "check the LookML project out there" in line  # what to do, as every error says
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "crawl", "impact"])
