@@ -428,3 +428,15 @@ def test_debug_after_the_command_says_where_it_goes(command: str) -> None:
     assert lines[0].endswith(
         f"(--debug goes before the command: `exposure-sync --debug {command} ...`)"
     )
+
+
+def test_crawl_into_a_missing_directory_fails_before_asking_looker(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 2 even with Looker unreachable: the --out directory is checked before the crawl."""
+    monkeypatch.setenv("LOOKERSDK_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    out = case.dir / "missing" / "crawl.json"
+    case.before = _state(case.dir)
+    result = CliRunner().invoke(cli, ["crawl", "--out", str(out), "--config", str(case.config)])
+    line = case.assert_refused(result, BAD_INPUT, str(out))
+    assert "does not exist" in line
