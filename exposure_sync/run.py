@@ -109,8 +109,13 @@ def _check(plan: SyncPlan, output: Path, old_text: str | None, output_format: st
         held = {"removals_held": plan.report.removals_held}
         click.echo(json.dumps({**verdict, "failures": failures, **held}))
     else:
+        stale_hint = "stale: run `exposure-sync sync`"
+        if old_text is None:  # a mistyped --output looks stale too: say the file is not there
+            stale_hint = (
+                "stale: the file does not exist (check --output); `exposure-sync sync` creates it"
+            )
         hint = {
-            "stale": "stale: run `exposure-sync sync`",
+            "stale": stale_hint,
             "unknown": _incomplete(plan.report),
             "removals held": _held(plan.report),
         }

@@ -440,3 +440,15 @@ def test_crawl_into_a_missing_directory_fails_before_asking_looker(
     result = CliRunner().invoke(cli, ["crawl", "--out", str(out), "--config", str(case.config)])
     line = case.assert_refused(result, BAD_INPUT, str(out))
     assert "does not exist" in line
+
+
+def test_check_of_a_file_that_does_not_exist_says_so(case: Case) -> None:
+    """A mistyped --output (in a hook, say) is not just "stale": running sync would create it."""
+    case.output.unlink()
+    result = case.run("check")
+    assert result.exit_code == 1, result.output
+    assert result.stdout == (
+        f"{case.output}: stale: the file does not exist (check --output); "
+        "`exposure-sync sync` creates it\n"
+    )
+    assert not case.output.exists()
