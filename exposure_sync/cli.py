@@ -57,7 +57,12 @@ class _Cli(click.Group):
             code = super().main(*args, **kwargs)
         except click.UsageError as err:
             command = err.ctx.command_path if err.ctx else "exposure-sync"
-            click.echo(f"error: {err.format_message()} (see `{command} --help`)", err=True)
+            hint = f"see `{command} --help`"
+            if isinstance(err, click.NoSuchOption) and err.option_name == "--debug":
+                # a group option: it goes before the command, as the README says
+                sub = err.ctx.info_name if err.ctx else "COMMAND"
+                hint = f"--debug goes before the command: `exposure-sync --debug {sub} ...`"
+            click.echo(f"error: {err.format_message()} ({hint})", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except click.ClickException as err:
             click.echo(f"error: {err.format_message()}", err=True)

@@ -6,6 +6,8 @@ The reference is config/reference.yml.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -153,7 +155,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     for key, value in raw.items():
         if key not in known:
             raise BadInputError(
-                f"{source}: unknown key '{key}'; see docs/configuration.md for the keys"
+                f"{source}: unknown key '{key}'{_did_you_mean(key, known)}; "
+                "see docs/configuration.md for the keys"
             )
         if value is None:  # `key: null` (or an empty key) means the default
             continue
@@ -273,6 +276,12 @@ def _removal_limit(value: Any, source: str) -> RemovalLimit:
     return limit
 
 
+def _did_you_mean(key: Any, known: Iterable[str]) -> str:
+    """` (did you mean 'exclude_folders'?)` for a near miss, else nothing."""
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -287,7 +296,7 @@ def _record(cls: type, value: Any, where: str) -> Any:
     known = {f.name: f for f in fields(cls)}
     for key, item in value.items():
         if key not in known:
-            raise BadInputError(f"{where}: unknown key '{key}'")
+            raise BadInputError(f"{where}: unknown key '{key}'{_did_you_mean(key, known)}")
         expected = {"min_views": int, "certified": bool}.get(key, str)
         if item is not None and (
             not isinstance(item, expected) or (expected is int and isinstance(item, bool))

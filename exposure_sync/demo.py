@@ -28,6 +28,11 @@ def run_demo(project_dir: Path, lookml_dir: Path | None = None) -> int:
     project_dir = project_dir.resolve()
     manifest = project_dir / "target" / "manifest.json"
     config = project_dir / CONFIG_FILE
+    if not (project_dir / "dbt_project.yml").is_file():  # e.g. run outside the clone's root
+        raise BadInputError(
+            f"{project_dir}: no dbt_project.yml here; run from the root of the exposure-sync "
+            "clone, or pass --project-dir with the path of its greenery directory"
+        )
     for needed, hint in ((manifest, "run `make greenery` first"), (config, "restore it from git")):
         if not needed.exists():
             raise BadInputError(f"{needed}: not found; {hint}")

@@ -17,7 +17,7 @@ from exposure_sync.config import Config, check_bounds, load_config
 from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.errors import EXIT_CHANGES, EXIT_LOOKER, EXIT_OK, BadInputError
 from exposure_sync.exposures.diff import DiffResult, diff_files
-from exposure_sync.exposures.write import read_generated, write_if_changed
+from exposure_sync.exposures.write import check_all_ours, read_generated, write_if_changed
 from exposure_sync.lineage.graph import queries_needing_sql
 from exposure_sync.lineage.resolve import configured_constants
 from exposure_sync.looker.client import LookerClient
@@ -52,6 +52,7 @@ def run_command(
     lookml = load_lookml_files(lookml_dir, config.lookml_projects)
     manifest = load_manifest(manifest_path)
     previous = read_generated(output)  # refuses a file without our header, before crawling
+    check_all_ours(previous, output)  # ... and one with an entry added by hand
     configured_constants(config)  # reads lookml_manifest: a bad one fails before crawling too
     if snapshot_path:
         crawl = load_crawl(snapshot_path)
@@ -65,8 +66,17 @@ def run_command(
 
 def _sync(plan: SyncPlan, output: Path, old_text: str | None, output_format: str) -> int:
     written = write_if_changed(output, plan.text)
-    state = "written" if written else "unchanged, not written"
-    _print_report(plan.report, output_format, summary=f"{output}: {state}")
+    if not written:
+        _print_report(plan.report, output_format, summary=f"{output}: unchanged, not written")
+        return _exit_code(plan.report, EXIT_OK)
+    # say what the write did, removals by name: a nightly log then shows what went away
+    change = diff_files(old_text, plan.text, output)
+    summary = f"{output}: written"
+    if output_format == "text":
+        counts = f"{len(change.added)} added, {len(change.changed)} changed"
+        summary += f" ({counts}, {len(change.removed)} removed)"
+        summary += "".join(f"\n  - {name}" for name in change.removed)
+    _print_report(plan.report, output_format, summary=summary, diff=change, with_unified=False)
     return _exit_code(plan.report, EXIT_OK)
 
 
@@ -99,8 +109,13 @@ def _check(plan: SyncPlan, output: Path, old_text: str | None, output_format: st
         held = {"removals_held": plan.report.removals_held}
         click.echo(json.dumps({**verdict, "failures": failures, **held}))
     else:
+        stale_hint = "stale: run `exposure-sync sync`"
+        if old_text is None:  # a mistyped --output looks stale too: say the file is not there
+            stale_hint = (
+                "stale: the file does not exist (check --output); `exposure-sync sync` creates it"
+            )
         hint = {
-            "stale": "stale: run `exposure-sync sync`",
+            "stale": stale_hint,
             "unknown": _incomplete(plan.report),
             "removals held": _held(plan.report),
         }
@@ -215,17 +230,18 @@ def _exit_code(report: SyncReport, code: int) -> int:
 
 
 def _print_report(
-    report: SyncReport, output_format: str, summary: str, diff: DiffResult | None = None
+    report: SyncReport,
+    output_format: str,
+    summary: str,
+    diff: DiffResult | None = None,
+    with_unified: bool = True,
 ) -> None:
     if output_format == "json":
-        changes = {}
+        changes: dict[str, Any] = {}
         if diff is not None:
-            changes = {
-                "added": diff.added,
-                "changed": diff.changed,
-                "removed": diff.removed,
-                "diff": diff.unified,
-            }
+            changes = {"added": diff.added, "changed": diff.changed, "removed": diff.removed}
+            if with_unified:
+                changes["diff"] = diff.unified
         click.echo(json.dumps({"summary": summary, **changes, **report.to_dict()}, indent=2))
         return
     for line in report_lines(report):
@@ -237,7 +253,12 @@ def report_lines(report: SyncReport) -> list[str]:
     """The human report: counts first, then what a reader would act on."""
     # an item not read completely is not "skipped": its previous entry is among the exposures
     unsettled = [s for s in report.skipped if s.reason == NOT_SETTLED]
-    skipped = [s for s in report.skipped if s.reason != NOT_SETTLED]
+    # a removal held back keeps its entry: counted among the exposures (HELD lines), not here
+    skipped = [
+        s
+        for s in report.skipped
+        if s.reason != NOT_SETTLED and (s.kind, s.id) not in report.held_keys
+    ]
     # exposures + skipped + incomplete without an entry = every item, each counted once
     kept, partial = len(report.kept_previous), len(report.partial)
     without_entry = len(unsettled) - kept - partial

@@ -83,6 +83,8 @@ class SyncReport:
     # the deletion guard held these removals back ("dashboard 12 name: why it would go")
     removals_held: list[str] = field(default_factory=list)
     removal_limit: str = ""  # the limit in words, when removals were held
+    # the same as keys: a held entry is among the exposures, so not counted as skipped too
+    held_keys: set[Key] = field(default_factory=set)
     # entries written from lineage known in part (merged with the previous entry): "dashboard 7"
     partial: list[str] = field(default_factory=list)
 
@@ -464,6 +466,7 @@ class _Planner:
         names = {entry_key(entry): entry.name for entry in previous}
         why = {(s.kind, s.id): s.reason for s in self.report.skipped}
         self.report.removal_limit = self.config.max_removals.describe(len(previous))
+        self.report.held_keys = set(held)
         self.report.removals_held = [
             f"{kind} {item_id} {names[(kind, item_id)]}: "
             f"{why.get((kind, item_id), 'no longer listed by Looker')}"

@@ -64,6 +64,30 @@ def test_bad_settings_name_the_key(tmp_path: Path, text: str, named: str):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("exclude_folder: []\n", "unknown key 'exclude_folder' (did you mean 'exclude_folders'?)"),
+        ("default_owner: {name: x, emial: y}\n", "'emial' (did you mean 'email'?)"),
+        ("maturity_rules: [{maturity: high, certifed: true}]\n", "(did you mean 'certified'?)"),
+    ],
+)
+def test_a_misspelt_key_suggests_the_right_one(tmp_path: Path, text: str, hint: str):
+    path = tmp_path / "exposure-sync.yml"
+    path.write_text(text)
+    with pytest.raises(BadInputError) as err:
+        load_config(path)
+    assert hint in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_unknown_key_far_from_any_suggests_nothing(tmp_path: Path):
+    path = tmp_path / "exposure-sync.yml"
+    path.write_text("bogus: 1\n")
+    with pytest.raises(BadInputError) as err:
+        load_config(path)
+    assert "did you mean" not in str(err.value)
+
+
 def test_an_empty_value_means_the_default(tmp_path: Path):
     """`key:` with nothing after it (YAML null) is the default, as in config/reference.yml."""
     path = tmp_path / "exposure-sync.yml"

@@ -36,6 +36,13 @@ def dashboard_ids(path: Path) -> list[str]:
     return sorted(ids, key=id_sort_key)
 
 
+def entry_names(path: Path) -> list[str]:
+    """Entry names in the order of dashboard_ids."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    by_id = {e["config"]["meta"]["looker_dashboard_id"]: e["name"] for e in document["exposures"]}
+    return [by_id[dashboard_id] for dashboard_id in dashboard_ids(path)]
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -92,6 +99,43 @@ def test_a_few_removals_pass_the_guard(
     listed = dashboard_ids(synced)
     for dashboard_id in listed[:5]:
         looker.delete_dashboard(dashboard_id)  # soft: Looker's trash
+    names = entry_names(synced)[:5]
     result = run("sync", greenery_manifest, synced)
     assert result.exit_code == 0, result.output
     assert dashboard_ids(synced) == listed[5:]
+    # the log says what went away, by name, not just "written"
+    assert f"{synced}: written (0 added, 0 changed, 5 removed)" in result.stderr
+    assert [line[4:] for line in result.stderr.splitlines() if line.startswith("  - ")] == sorted(
+        names
+    )
+
+
+def test_sync_json_names_what_the_write_changed(
+    looker: EmulatorServer, greenery_manifest: Path, synced: Path
+) -> None:
+    gone = dashboard_ids(synced)[0]
+    name = entry_names(synced)[0]
+    looker.delete_dashboard(gone)
+    result = run("sync", greenery_manifest, synced, "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"] == f"{synced}: written"
+    assert (report["added"], report["changed"], report["removed"]) == ([], [], [name])
+    assert "diff" not in report
+
+
+def test_held_entries_are_counted_once_in_the_report(
+    looker: EmulatorServer, greenery_manifest: Path, synced: Path
+) -> None:
+    """Deleted (Looker's trash) but held back: among the exposures and HELD, not also skipped."""
+    held = dashboard_ids(synced)[:8]
+    for dashboard_id in held:
+        looker.delete_dashboard(dashboard_id)
+    result = run("sync", greenery_manifest, synced)
+    assert result.exit_code == 3, result.output
+    lines = result.stderr.splitlines()
+    # exposures + skipped = every dashboard (51 + 12), as without the guard
+    assert lines[0] == "51 exposures (8 of them held back from removal); 12 skipped", lines[0]
+    deleted = next(line for line in lines if line.startswith("  skipped, deleted in Looker: "))
+    assert not any(f" {dashboard_id} '" in deleted for dashboard_id in held), deleted
+    assert [line.split()[2] for line in lines if line.startswith("  HELD ")] == held

@@ -87,3 +87,13 @@ def test_demo_with_the_lookml_files_writes_the_committed_file_without_generated_
     assert "LookML files: 5 derived tables read from the files, 0 generated-SQL requests" in (
         result.output
     )
+
+
+def test_demo_outside_the_clone_says_where_to_run_it(tmp_path: Path) -> None:
+    """From another directory the default `greenery` is not there: say so, not `make greenery`."""
+    missing = tmp_path / "greenery"
+    result = CliRunner().invoke(cli, ["demo", "--project-dir", str(missing)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {missing}: no dbt_project.yml"), lines
+    assert "--project-dir" in lines[0] and "Traceback" not in result.output

@@ -11,7 +11,8 @@ nodes it reads (`depends_on`); so a failing test on a model touches that model's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,22 @@ def failed_nodes(manifest: Manifest, results: Sequence[NodeResult], where: Path)
     return _sorted(causes)
 
 
+def _not_found_hint(name: str, index: Mapping[str, object]) -> str:
+    """What to give instead: dbt's selector syntax is not read; a near miss is named."""
+    if any(char in name for char in "+*:@ "):
+        return (
+            "node names only, not dbt selection syntax; expand it with dbt: "
+            f'--select $(dbt ls --select "{name}" --output name)'
+        )
+    close = difflib.get_close_matches(name, sorted(index), n=1, cutoff=0.8)
+    if close:
+        return f"no node of that name in the manifest; did you mean {close[0]}?"
+    return (
+        "no node of that name or unique id in the manifest; "
+        "give node names (fact_orders) or unique ids (model.my_project.fact_orders)"
+    )
+
+
 def selected_nodes(manifest: Manifest, names: Iterable[str]) -> list[Cause]:
     """The nodes named by unique id, by name (every node of that name: all versions of a
     model), or as `dbt ls --output name` prints them (`source_name.table`, `model.v2`)."""
@@ -92,10 +109,7 @@ def selected_nodes(manifest: Manifest, names: Iterable[str]) -> list[Cause]:
     for name in names:
         found = [manifest.graph[name]] if name in manifest.graph else index.get(name, [])
         if not found:
-            raise BadInputError(
-                f"--select {name}: no node of that name or unique id in the manifest; "
-                "give node names (fact_orders) or unique ids (model.my_project.fact_orders)"
-            )
+            raise BadInputError(f"--select {name}: {_not_found_hint(name, index)}")
         causes.update((node.unique_id, _cause(node, "selected")) for node in found)
     return _sorted(causes.values())
 

@@ -96,6 +96,12 @@ def check_snapshot_target(path: str | Path) -> None:
     try:
         data = read_input(path, "the snapshot to replace")
     except FileNotFoundError:
+        parent = Path(path).parent
+        if not parent.is_dir():  # found out now, not after a crawl of many minutes
+            raise BadInputError(
+                f"{path}: cannot write the snapshot: directory {parent} does not exist; "
+                "create it or pass another --out"
+            ) from None
         return
     except OSError as err:
         raise BadInputError(f"{path}: cannot read ({err.strerror})") from None

@@ -146,7 +146,10 @@ def load_lookml_files(
     given: dict[str, Path] = {name: Path(path) for name, path in lookml_projects.items()}
     for name, path in given.items():
         if not path.is_dir():
-            raise BadInputError(f"lookml_projects.{name}: {path} is not a directory")
+            raise BadInputError(
+                f"config lookml_projects.{name}: {path} is not a directory; check the LookML "
+                "project out there (paths are relative to the config file), or fix the path"
+            )
     if lookml_dir is not None and not lookml_dir.is_dir():
         raise BadInputError(f"--lookml-dir {lookml_dir}: not a directory; pass a LookML checkout")
     if lookml_dir is None and not given:

@@ -197,6 +197,28 @@ def test_select_versions_of_a_model() -> None:
     assert [c.unique_id for c in pinned] == ["model.shop.dim_customers.v2"]
 
 
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("fact_sesions_funnel", "did you mean fact_sessions_funnel?"),
+        (
+            "fact_sessions_funnel+",
+            "not dbt selection syntax; expand it with dbt: --select $(dbt ls",
+        ),
+        ("tag:looker", "not dbt selection syntax"),
+        ("nothing_like_it", "give node names (fact_orders) or unique ids"),
+    ],
+)
+def test_select_an_unknown_name_says_what_to_give(
+    greenery_manifest: Path, name: str, hint: str
+) -> None:
+    result = run_impact("--manifest", str(greenery_manifest), "--select", name)
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --select {name}: "), lines
+    assert hint in lines[0], lines[0]
+
+
 def test_select_a_node_without_exposures_downstream_exits_0(greenery_manifest: Path) -> None:
     # an analysis reads models; nothing reads an analysis
     result = run_impact("--manifest", str(greenery_manifest), "--select", "funnel_conversion")

@@ -24,7 +24,7 @@ from exposure_sync.looker.models import (
     Tile,
     User,
 )
-from exposure_sync.looker.snapshot import load_crawl, save_crawl
+from exposure_sync.looker.snapshot import check_snapshot_target, load_crawl, save_crawl
 
 ORDERS = Query("502", "greenery", "orders", ("orders.count",), ("orders.status",), ("orders.id",))
 SESSIONS = Query("531", "greenery", "sessions", ("sessions.week",), dynamic_fields='[{"a": 1}]')
@@ -124,6 +124,15 @@ def test_unwritable_place_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(BadInputError) as err:
         save_crawl(sample_crawl(), tmp_path / "missing" / "c.json")
     assert "missing/c.json" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_missing_directory_is_refused_before_the_crawl(tmp_path: Path) -> None:
+    check_snapshot_target(tmp_path / "c.json")  # a new file in an existing directory: fine
+    with pytest.raises(BadInputError) as err:
+        check_snapshot_target(tmp_path / "missing" / "c.json")
+    message = str(err.value)
+    assert f"directory {tmp_path / 'missing'} does not exist" in message
+    assert "--out" in message and "\n" not in message
 
 
 @pytest.mark.parametrize(
