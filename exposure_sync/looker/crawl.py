@@ -527,6 +527,8 @@ class _Crawler:
                 found[look_id] = result
             elif not isinstance(result, NotFound):
                 self._fail("look", look_id, str(result))
+                for dashboard_id in sorted(wanted[look_id], key=id_sort_key):
+                    self._fail("dashboard", dashboard_id, f"look {look_id}: {result}")
         return found
 
     def _queries(self, ids: Iterable[str], stage: str) -> dict[str, Query | LookerRequestError]:
