@@ -384,8 +384,8 @@ class LineageBuilder:
             self.lineage.incomplete.setdefault(
                 query_key,
                 f"no generated SQL for {_named(query)} on a derived table "
-                "(its request failed, or the snapshot was crawled with another --config or "
-                "--granularity)",
+                "(its request failed, or the snapshot was crawled with another --config, "
+                "--granularity or --lookml-dir: the views the LookML files define get none)",
             )
             return
         sql_key: Node = ("sql", query.id)
