@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.files import read_input
 
 _SCHEMA_URL = re.compile(r"/dbt/([A-Za-z_-]+)/v(\d+)\.json$")
 _REGENERATE = "pass the target/run_results.json a dbt build, run or test wrote"
@@ -43,8 +44,8 @@ def _read_json(path: Path) -> Any:
     if path.is_dir():
         raise BadInputError(f"{path}: is a directory; pass the file, e.g. target/run_results.json")
     try:
-        with path.open("rb") as handle:
-            return json.load(handle)
+        # a regular file only: a named pipe would block, a device never end
+        return json.loads(read_input(path, "the run results"))
     except OSError as err:
         raise BadInputError(f"{path}: cannot read the run results ({err.strerror})") from None
     except (ValueError, RecursionError):
