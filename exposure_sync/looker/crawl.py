@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
+from itertools import chain
 from typing import Any, Protocol, TextIO, TypeVar
 from urllib.parse import quote
 
@@ -323,16 +324,10 @@ class _Crawler:
         rows: dict[str, Row] = {}
         failures: list[CrawlFailure] = []
         offset = 0
-        for page in self._known_pages(path, shape, listed, failures, **params):
-            new = {_row_id(row): row for row in page if _row_id(row) not in rows}
-            rows.update(new)
-            offset += len(page)
-            self.progress.update(stage, len(rows), None)
-            if len(page) < self.page_size or not new:
-                self.failures.extend(failures)
-                return list(rows.values())
-        while True:
-            page = self._dashboard_page(path, shape, offset, failures, **params)
+        # the known pages, then one page after another from where they end (until a short
+        # page); the lambda reads `offset` as it is at each call
+        after = iter(lambda: self._dashboard_page(path, shape, offset, failures, **params), None)
+        for page in chain(self._known_pages(path, shape, listed, failures, **params), after):
             new = {_row_id(row): row for row in page if _row_id(row) not in rows}
             rows.update(new)
             offset += len(page)
