@@ -316,7 +316,11 @@ class _Planner:
             known.depends_on = sorted({*known.depends_on, *kept})
             before = previous.meta.get(OUTSIDE_DBT_KEY)
             if isinstance(before, list):
-                known.outside_dbt = sorted({*known.outside_dbt, *map(str, before)})
+                # a relation the lineage reads now has a verdict of its own (dbt may build it
+                # by now); only those it does not see keep the previous one
+                seen = {str(r) for r in self.lineage.relations(_root(item))}
+                kept_outside = {str(r) for r in before} - seen
+                known.outside_dbt = sorted({*known.outside_dbt, *kept_outside})
         if not known.depends_on:
             return None
         self.report.partial.append(f"{_kind(item)} {item.id}")
