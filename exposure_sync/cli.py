@@ -93,11 +93,12 @@ def main() -> None:
 
 
 class _FilePath(click.Path):
-    """A file option: an empty value is refused (Path("") would mean ".", a directory)."""
+    """A file (or with file_okay=False a directory) option: an empty value is refused
+    (Path("") would mean ".", the current directory)."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and not value.strip():
-            self.fail("the path is empty; pass a file", param, ctx)
+            self.fail(f"the path is empty; pass a {self.name}", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -158,7 +159,7 @@ def _lookml_dir_option() -> Callable[..., Any]:
     return click.option(
         "--lookml-dir",
         "lookml_dir",
-        type=click.Path(path_type=Path),
+        type=_FilePath(file_okay=False, path_type=Path),
         help="A checkout of the LookML project: derived tables are read from its files.",
     )
 

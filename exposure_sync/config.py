@@ -177,6 +177,12 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         )
     validate_template(config.name_template)  # before any request reaches Looker
     check_bounds(config, source)
+    for name, checkout in config.lookml_projects.items():
+        if not checkout.strip():  # else the config file's own directory would be read
+            raise BadInputError(
+                f"{source}: lookml_projects.{name} is empty; give the path of a checkout of "
+                "that LookML project"
+            )
     return config
 
 

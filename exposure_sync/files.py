@@ -20,6 +20,7 @@ MB = 1024 * 1024
 # with the project and the Looker instance.
 CONFIG_MAX_BYTES = 10 * MB
 LOOKML_MANIFEST_MAX_BYTES = 10 * MB
+LOOKML_FILE_MAX_BYTES = 10 * MB  # one view, model or dashboard file of a checkout
 LOOKER_INI_MAX_BYTES = 1 * MB
 GENERATED_MAX_BYTES = 100 * MB  # ~100,000 entries
 

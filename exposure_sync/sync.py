@@ -10,7 +10,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +212,7 @@ class _Planner:
             self.lineage.notes.add(f"connections.{name}: no explore uses a connection of that name")
 
     def plan(self, previous: list[ExposureEntry], command: str) -> SyncPlan:
+        previous = [self._live_only(entry) for entry in previous]
         self._previous = {key: e for e in previous if (key := entry_key(e)) is not None}
         candidates = [c for item in self._items() if (c := self._consider(item)) is not None]
         names = assign_names(
@@ -301,6 +302,12 @@ class _Planner:
             self._live_references = {node_reference(n, project) for n in live}
         return self._live_references
 
+    def _live_only(self, entry: ExposureEntry) -> ExposureEntry:
+        """The previous entry without refs to nodes the manifest no longer has: a kept entry
+        (its dashboard failed) would otherwise make `dbt parse` refuse the whole file."""
+        live = tuple(ref for ref in entry.depends_on if ref in self._references())
+        return entry if live == entry.depends_on else replace(entry, depends_on=live)
+
     def _depends_on(self, root: tuple[str, ...]) -> list[str]:
         project = self.manifest.project_name
         return sorted({node_reference(n, project) for n in self.lineage.dbt_nodes(root)})
@@ -313,12 +320,14 @@ class _Planner:
         self._keep(item, why)
         previous = self._previous.get(_key(item))
         if previous is not None:
-            # a node the manifest no longer has is no dependency (and would fail dbt parse)
-            kept = set(previous.depends_on) & self._references()
-            known.depends_on = sorted({*known.depends_on, *kept})
+            known.depends_on = sorted({*known.depends_on, *previous.depends_on})
             before = previous.meta.get(OUTSIDE_DBT_KEY)
             if isinstance(before, list):
-                known.outside_dbt = sorted({*known.outside_dbt, *map(str, before)})
+                # a relation the lineage reads now has a verdict of its own (dbt may build it
+                # by now); only those it does not see keep the previous one
+                seen = {str(r) for r in self.lineage.relations(_root(item))}
+                kept_outside = {str(r) for r in before} - seen
+                known.outside_dbt = sorted({*known.outside_dbt, *kept_outside})
         if not known.depends_on:
             return None
         self.report.partial.append(f"{_kind(item)} {item.id}")

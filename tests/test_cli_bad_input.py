@@ -412,6 +412,18 @@ def test_missing_lookml_dir(case: Case, command: str) -> None:
     case.assert_refused(case.run(command, "--lookml-dir", str(missing)), BAD_INPUT, str(missing))
 
 
+@pytest.mark.parametrize("command", [*COMMANDS, "crawl"])
+def test_empty_lookml_dir(case: Case, command: str) -> None:
+    """An empty value (an unset variable in a CI script) is not the current directory."""
+    case.assert_refused(case.run(command, "--lookml-dir", ""), BAD_INPUT, "--lookml-dir", "empty")
+
+
+def test_empty_lookml_project_path_in_the_config(case: Case) -> None:
+    """Not the config file's own directory read as a LookML project."""
+    case.config.write_text(greenery_settings(lookml_projects={"greenery": ""}))
+    case.assert_refused(case.run("sync"), BAD_INPUT, "lookml_projects.greenery", "empty")
+
+
 def test_missing_lookml_project_in_the_config(case: Case) -> None:
     case.config.write_text(greenery_settings(lookml_projects={"greenery": "nowhere"}))
     line = case.assert_refused(case.run("sync"), BAD_INPUT, "lookml_projects.greenery")

@@ -803,5 +803,29 @@ def test_crawl_takes_the_granularity_a_snapshot_is_synced_with(
         extra = ("--from-snapshot", str(snapshot), "--granularity", "explore")
         results[crawled] = invoke("sync", greenery_manifest, output, *extra)
     code, out = results["query"]
-    assert code == 3 and "crawled with another --config or --granularity" in out, out
+    assert code == 3 and "crawled with another --config, --granularity" in out, out
     assert results["explore"][0] == 0, results["explore"][1]
+
+
+def test_a_snapshot_crawled_with_the_lookml_files_is_synced_with_them(
+    emulator, greenery_manifest, tmp_path: Path
+):
+    """With --lookml-dir the crawl asks no generated SQL for the views the files define, so its
+    snapshot has none: synced with the files it gives the full lineage; synced without, those
+    dashboards are unknown (exit 3) and the report says to pass --lookml-dir again."""
+    lookml = GREENERY_INSTANCE / "lookml"
+    snapshot = tmp_path / "crawl.json"
+    args = ["crawl", "--out", str(snapshot), "--config", str(CONFIG), "--lookml-dir", str(lookml)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    with_files = tmp_path / "with" / "looker_exposures.yml"
+    code, out = invoke(
+        "sync", greenery_manifest, with_files, "--from-snapshot", str(snapshot), "--lookml-dir",
+        str(lookml),
+    )  # fmt: skip
+    assert code == 0, out
+    live = tmp_path / "live" / "looker_exposures.yml"
+    assert invoke("sync", greenery_manifest, live)[0] == 0
+    assert with_files.read_text() == live.read_text()
+    without = tmp_path / "without" / "looker_exposures.yml"
+    code, out = invoke("sync", greenery_manifest, without, "--from-snapshot", str(snapshot))
+    assert code == 3 and "--lookml-dir" in out, out

@@ -393,3 +393,33 @@ def test_with_looks_a_failed_look_on_a_dashboard_is_settled_by_its_tiles(
     assert result.exit_code == 0, result.output
     skipped = {(s["kind"], s["id"]): s["reason"] for s in json.loads(result.output)["skipped"]}
     assert skipped[("look", "5")].startswith("look used on a dashboard")
+
+
+def test_a_kept_entry_drops_refs_to_nodes_dbt_no_longer_has(
+    emulator, greenery_manifest, clean: Path, tmp_path: Path
+):
+    """A dashboard Looker fails keeps its previous entry, but a ref to a model since deleted
+    from the dbt project would make `dbt parse` refuse the whole file: it goes, the rest stays."""
+    text = clean.read_text()
+    kept = entries(clean)["7"]
+    first = kept["depends_on"][0]
+    gone = "ref('a_model_dbt_no_longer_has')"
+    assert text.count(f"      - {first}\n") >= 1
+    start = tmp_path / "start" / clean.name
+    start.parent.mkdir()
+    name_line = f"  - name: {kept['name']}\n"
+    head, _, tail = text.partition(name_line)
+    tail = tail.replace(f"      - {first}\n", f"      - {gone}\n      - {first}\n", 1)
+    start.write_text(head + name_line + tail)
+    assert gone in entries(start)["7"]["depends_on"]
+    output = tmp_path / clean.name
+    output.write_bytes(start.read_bytes())
+    emulator.set_faults(FaultConfig(broken_dashboards=frozenset({"7"})))
+    try:
+        code, out = sync(greenery_manifest, output, "--format", "json")
+    finally:
+        emulator.set_faults(None)
+    assert code == 3, out
+    assert "dashboard 7" in json.loads(out)["kept_previous_entries"]
+    assert entries(output)["7"]["depends_on"] == kept["depends_on"]
+    assert output.read_text() == text

@@ -11,11 +11,13 @@ Issue 9 points 7 (no dashboard left without an entry for want of a PDT's inputs)
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.exposures.keys import OUTSIDE_DBT_KEY
 from exposure_sync.exposures.write import entry_from_dict, parse_entries, render_exposures
 from exposure_sync.looker.decode_content import id_sort_key
@@ -154,6 +156,37 @@ def test_a_previous_dependency_stays_until_the_lineage_is_complete(
     code, out = invoke("sync", greenery_manifest, output)
     assert code == 0, out
     assert output.read_bytes() == clean.read_bytes()
+
+
+def test_a_table_dbt_now_builds_leaves_the_previous_tables_outside_dbt(
+    emulator, greenery_manifest, clean, tmp_path
+):
+    """The previous entry's looker_tables_outside_dbt is merged for tables the incomplete
+    lineage does not see; one it sees and a dbt node builds is no longer outside dbt (it is a
+    dependency now: listing it as both would contradict itself)."""
+    code, report = sync_with_built_pdts(emulator, greenery_manifest, tmp_path / "probe.yml")
+    probe = entries(tmp_path / "probe.yml")
+    dashboard_id = sorted(set(pdt_dashboards(report)) & set(probe))[0]  # with something known
+    known = probe[dashboard_id]["depends_on"]
+    model = re.fullmatch(r"ref\('(\w+)'\)", known[0])[1]
+    node = next(n for n in load_manifest(greenery_manifest).nodes if n.name == model)
+    built_now = f"{node.database}.{node.schema}.{node.identifier}"
+    unseen = "greenery.legacy.an_old_table"  # not read by what is known: stays
+    previous = [
+        replace(e, meta={**e.meta, OUTSIDE_DBT_KEY: [built_now, unseen]})
+        if e.meta["looker_dashboard_id"] == dashboard_id
+        else e
+        for e in (entry_from_dict(e) for e in parse_entries(clean.read_text(), clean))
+    ]
+    output = tmp_path / OUTPUT
+    output.write_text(render_exposures(previous, HEADER_COMMAND, properties_in_config=True))
+
+    code, _ = sync_with_built_pdts(emulator, greenery_manifest, output)
+
+    assert code == 3
+    entry = entries(output)[dashboard_id]
+    assert known[0] in entry["depends_on"]
+    assert entry["config"]["meta"][OUTSIDE_DBT_KEY] == [unseen]
 
 
 def test_tables_outside_dbt_are_in_meta(emulator, greenery_manifest, clean):

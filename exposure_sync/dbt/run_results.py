@@ -44,7 +44,7 @@ def _read_json(path: Path) -> Any:
     if path.is_dir():
         raise BadInputError(f"{path}: is a directory; pass the file, e.g. target/run_results.json")
     try:
-        # a FIFO or device would block or never end: read_input refuses them first
+        # a regular file only: a named pipe would block, a device never end
         return json.loads(read_input(path, "the run results"))
     except OSError as err:
         raise BadInputError(f"{path}: cannot read the run results ({err.strerror})") from None

@@ -169,7 +169,11 @@ class LineageBuilder:
         self._tables_done: dict[tuple[int, str], tuple[str | None, str]] = {}
         self._shapes: dict[tuple, Node] = {}  # query shape -> its "views" node
         self._derived: dict[Node, list[str]] = {}
-        self._sql_done: dict[tuple[int, str], TableResolution | SqlParseError] = {}
+        # "view" nodes resolved from the LookML files, and per "views" node the names of those
+        # views (a PDT Looker had built is then no gap in a query's generated SQL)
+        self._file_views: set[Node] = set()
+        self._views_from_files: dict[Node, frozenset[str]] = {}
+        self._sql_done: dict[tuple[object, ...], TableResolution | SqlParseError] = {}
 
     def add_dashboard(self, dashboard: Dashboard) -> None:
         root = dashboard_node(dashboard.id)
@@ -259,6 +263,7 @@ class LineageBuilder:
         granularity = granularity or self.config.granularity  # type: ignore[assignment]
         views_key, derived = self._views_of(explore, query, granularity, context)
         graph.add_edge(query_key, views_key)
+        from_files = self._views_from_files[views_key]
         adhoc = bool(query.id and query.id.startswith(ADHOC_QUERY_PREFIX))
         # what Looker joins for a query run inline (ours, or one Looker gave no id): views it
         # selects, and the base view, always joins and joins on the way to them; a derived view
@@ -279,13 +284,13 @@ class LineageBuilder:
         if not derived:
             return
         if adhoc or granularity == "query":
-            self._add_generated_sql(query_key, query, context, explore)
+            self._add_generated_sql(query_key, query, context, explore, from_files)
             return
         # Explore granularity on a saved query: its own SQL holds only the joins it uses, so
         # the derived joins beyond those come from the explore's ad-hoc query (once per explore)
         used = self._needed(explore, query)
         if used & set(derived):
-            self._add_generated_sql(query_key, query, context, explore)
+            self._add_generated_sql(query_key, query, context, explore, from_files)
         if set(derived) - used:
             self._add_query(query_key, explore_query(explore), "explore")
 
@@ -318,6 +323,7 @@ class LineageBuilder:
             views_key: Node = ("views", explore.model, explore.name, str(len(self._shapes)))
             self._shapes[shape] = views_key
             derived: list[str] = []
+            from_files: set[str] = set()
             for alias in sorted(self._needed(explore, query, granularity)):
                 sql_table_name, view_name = self._join_table(explore, alias)
                 # one view may sit on different tables in different explores (a join's or an
@@ -326,7 +332,10 @@ class LineageBuilder:
                 self.lineage.graph.add_edge(views_key, view_key)
                 if self._expand_view(view_key, sql_table_name, context, explore):
                     derived.append(alias)
+                if view_key in self._file_views:
+                    from_files.add(view_name)
             self._derived[views_key] = derived
+            self._views_from_files[views_key] = frozenset(from_files)
         views_key = self._shapes[shape]
         return views_key, self._derived[views_key]
 
@@ -341,6 +350,8 @@ class LineageBuilder:
             resolution = self._from_files(view_key, sql_table_name, context, explore)
             if resolution is None:
                 resolution = resolve_sql_table_name(sql_table_name, context)
+            else:
+                self._file_views.add(view_key)
             self.lineage.notes.update(f"{where}: {note}" for note in resolution.notes)
             for relation in resolution.relations:
                 self._add_relation(view_key, relation, context)
@@ -369,8 +380,15 @@ class LineageBuilder:
         return found.resolution
 
     def _add_generated_sql(
-        self, query_key: Node, query: Query, context: ResolveContext, explore: Explore
+        self,
+        query_key: Node,
+        query: Query,
+        context: ResolveContext,
+        explore: Explore,
+        views_from_files: frozenset[str] = frozenset(),
     ) -> None:
+        """The relations in the query's generated SQL; `views_from_files`: its views whose
+        inputs the LookML files gave (their built PDTs leave no gap)."""
         query_id = query.id or ""  # _add_query gave an id-less query its inline id
         sql = self.crawl.generated_sql.get(query_id)
         if sql is None:
@@ -384,14 +402,14 @@ class LineageBuilder:
             self.lineage.incomplete.setdefault(
                 query_key,
                 f"no generated SQL for {_named(query)} on a derived table "
-                "(its request failed, or the snapshot was crawled with another --config or "
-                "--granularity)",
+                "(its request failed, or the snapshot was crawled with another --config, "
+                "--granularity or --lookml-dir: the views the LookML files define get none)",
             )
             return
         sql_key: Node = ("sql", query.id)
         self.lineage.graph.add_edge(query_key, sql_key)
         try:
-            resolution = self._generated_sql_relations(sql, context)
+            resolution = self._generated_sql_relations(sql, context, views_from_files)
         except SqlParseError as err:
             self.lineage.incomplete[query_key] = f"{_named(query)}: {err}"
             return
@@ -405,12 +423,14 @@ class LineageBuilder:
         for relation in resolution.relations:
             self._add_relation(sql_key, relation, context)
 
-    def _generated_sql_relations(self, sql: str, context: ResolveContext) -> TableResolution:
+    def _generated_sql_relations(
+        self, sql: str, context: ResolveContext, views_from_files: frozenset[str]
+    ) -> TableResolution:
         # many queries on one explore get the same SQL: parse each text once per context
-        key = (id(context), sql)
+        key = (id(context), sql, views_from_files)
         if key not in self._sql_done:
             try:
-                self._sql_done[key] = relations_in_generated_sql(sql, context)
+                self._sql_done[key] = relations_in_generated_sql(sql, context, views_from_files)
             except SqlParseError as err:
                 self._sql_done[key] = err
         result = self._sql_done[key]

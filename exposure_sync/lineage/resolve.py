@@ -8,7 +8,7 @@ Looker generates for the query (`needs_generated_sql`), which Looker renders its
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -170,11 +170,14 @@ def resolve_derived_sql(
     return _resolve(text, ctx, seen or ((ctx.view,) if ctx.view else ()), statement=True)
 
 
-def relations_in_generated_sql(sql: str, ctx: ResolveContext) -> TableResolution:
+def relations_in_generated_sql(
+    sql: str, ctx: ResolveContext, views_known: Collection[str] = ()
+) -> TableResolution:
     """The relations a Looker-generated query reads (`/queries/{id}/run/sql`).
 
     PDTs built by the SQL itself resolve to their inputs. A scratch table the SQL only reads
-    (the PDT was already built) has unknown inputs: it is left out and named in a note.
+    (the PDT was already built) has unknown inputs: it is left out and named in a note, unless
+    it is the table of one of `views_known` (views whose inputs the LookML files gave).
     Raises SqlParseError (whatever went wrong in sqlglot), UnrenderedTemplateError included.
     """
     dialect = as_dialect(ctx.dialect)
@@ -182,15 +185,22 @@ def relations_in_generated_sql(sql: str, ctx: ResolveContext) -> TableResolution
     relations = set(reads.tables)
     # a BigQuery ML model built as a PDT is no relation, but its inputs are unknown all the same
     scratch = {r for r in reads.tables | reads.models if is_built_pdt(r, ctx.scratch_schema)}
+    unknown = sorted(r for r in scratch if not _table_of_any(r, views_known))
     notes = tuple(
         f"the query reads persistent derived table {r}, which Looker had already built; "
         "its inputs are not in the generated SQL"
-        for r in sorted(scratch)
+        for r in unknown
     )
-    built = tuple(str(r) for r in sorted(scratch))
+    built = tuple(str(r) for r in unknown)
     return TableResolution(
-        frozenset(relations - scratch), False, notes, incomplete=bool(scratch), built_pdts=built
+        frozenset(relations - scratch), False, notes, incomplete=bool(unknown), built_pdts=built
     )
+
+
+def _table_of_any(scratch: Relation, views: Collection[str]) -> bool:
+    """A PDT's scratch table ends with its view's name (LR_<hash>_<view>)."""
+    name = scratch.name.lower()
+    return any(name.endswith("_" + view.lower()) for view in views)
 
 
 def is_built_pdt(relation: Relation, scratch_schema: str | None) -> bool:

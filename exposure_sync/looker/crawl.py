@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
+from itertools import chain
 from typing import Any, Protocol, TextIO, TypeVar
 from urllib.parse import quote
 
@@ -322,33 +323,18 @@ class _Crawler:
         side by side (the rest, if dashboards came meanwhile, one after the other)."""
         rows: dict[str, Row] = {}
         failures: list[CrawlFailure] = []
-        for page in self._each_page(path, shape, listed, failures, **params):
+        offset = 0
+        # the known pages, then one page after another from where they end (until a short
+        # page); the lambda reads `offset` as it is at each call
+        after = iter(lambda: self._dashboard_page(path, shape, offset, failures, **params), None)
+        for page in chain(self._known_pages(path, shape, listed, failures, **params), after):
             new = {_row_id(row): row for row in page if _row_id(row) not in rows}
             rows.update(new)
+            offset += len(page)
             self.progress.update(stage, len(rows), None)
             if len(page) < self.page_size or not new:
                 self.failures.extend(failures)
                 return list(rows.values())
-        raise AssertionError("_each_page never ends")  # for type checkers: no fall-through
-
-    def _each_page(
-        self,
-        path: str,
-        shape: Shape,
-        listed: Future[Any] | None,
-        failures: list[CrawlFailure],
-        **params: Any,
-    ) -> Iterator[list[Row]]:
-        """The pages `/dashboards` announced (read side by side), then the next ones, one after
-        the other, for as long as the caller asks."""
-        offset = 0
-        for page in self._known_pages(path, shape, listed, failures, **params):
-            offset += len(page)
-            yield page
-        while True:
-            page = self._dashboard_page(path, shape, offset, failures, **params)
-            offset += len(page)
-            yield page
 
     def _dashboard_page(
         self, path: str, shape: Shape, offset: int, failures: list[CrawlFailure], **params: Any
@@ -536,6 +522,8 @@ class _Crawler:
                 found[look_id] = result
             elif not isinstance(result, NotFound):
                 self._fail("look", look_id, str(result))
+                for dashboard_id in sorted(wanted[look_id], key=id_sort_key):
+                    self._fail("dashboard", dashboard_id, f"look {look_id}: {result}")
         return found
 
     def _queries(self, ids: Iterable[str], stage: str) -> dict[str, Query | LookerRequestError]:

@@ -28,6 +28,7 @@ import lkml
 import yaml
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.files import LOOKML_FILE_MAX_BYTES, read_input
 
 # Lists of named objects that merge by `name` instead of being replaced.
 NAMED_LISTS = (
@@ -235,7 +236,7 @@ def build_project(
 def _parse_lkml(path: Path) -> dict[str, Any]:
     try:
         # utf-8-sig: files saved by some Windows editors start with a byte-order mark
-        parsed = lkml.load(path.read_text(encoding="utf-8-sig")) or {}
+        parsed = lkml.load(_read_text(path, "a LookML file", "utf-8-sig")) or {}
     except SyntaxError as err:
         raise BadInputError(f"{path}: LookML syntax error: {err}") from None
     except (UnicodeDecodeError, OSError) as err:
@@ -247,7 +248,7 @@ def _parse_lkml(path: Path) -> dict[str, Any]:
 
 def _parse_dashboard(path: Path) -> list[dict[str, Any]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(_read_text(path, "a LookML dashboard", "utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
         problem = " ".join(str(err).split())
         raise BadInputError(f"{path}: LookML dashboard is not valid YAML: {problem}") from None
@@ -255,6 +256,12 @@ def _parse_dashboard(path: Path) -> list[dict[str, Any]]:
     if not all(isinstance(d, dict) and d.get("dashboard") for d in items):
         raise BadInputError(f"{path}: expected a list of `- dashboard: name` entries")
     return items
+
+
+def _read_text(path: Path, what: str, encoding: str) -> str:
+    """A regular file's text: a named pipe or a device (git can store a symlink to one) would
+    block the reader or never end. Raises BadInputError or OSError."""
+    return read_input(path, what, LOOKML_FILE_MAX_BYTES).decode(encoding)
 
 
 def merge_lookml(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

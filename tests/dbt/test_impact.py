@@ -518,3 +518,24 @@ def test_run_results_of_the_wrong_shape(
         str(broken),
         fragment,
     )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_run_results_must_be_a_regular_file(
+    greenery_manifest: Path, tmp_path: Path, kind: str
+) -> None:
+    """A named pipe would block the reader forever, /dev/zero would fill memory: one line,
+    exit 2 (a run that blocks fails on the timeout here instead of hanging)."""
+    given = tmp_path / "run_results.json"
+    if kind == "fifo":
+        os.mkfifo(given)
+    else:
+        given = Path("/dev/zero")
+    exposure_sync = str(Path(DBT).parent / "exposure-sync")
+    args = ["impact", "--manifest", str(greenery_manifest), "--run-results", str(given)]
+    result = subprocess.run(
+        [exposure_sync, *args], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and str(given) in result.stderr, result.stderr
+    assert "regular file" in result.stderr

@@ -124,3 +124,15 @@ def test_random_strings_in_every_position_are_byte_identical():
 )
 def test_what_the_writer_does_not_write_is_left_to_pyyaml(shape):
     assert render_document(shape) is None
+
+
+def test_pyyaml_never_writes_an_anchor_even_for_a_shared_value():
+    """The next run refuses a file with anchors or aliases (validate.py): PyYAML, which writes
+    one for an object met twice, must not, whatever the entries share."""
+    shared = ["db.legacy.spend"]
+    entries = [
+        {"name": name, "meta": {"looker_tables_outside_dbt": shared}, "tags": ["tab\there"]}
+        for name in ("a", "b")
+    ]
+    text = render_with_pyyaml({"version": 2, "exposures": entries})
+    assert "&" not in text and "*" not in text, text

@@ -12,6 +12,7 @@ import pytest
 
 from exposure_sync.config import Config, config_from_dict
 from exposure_sync.lineage.graph import Lineage, build_lineage, dashboard_node
+from exposure_sync.looker.emulator.faults import FaultConfig
 from exposure_sync.looker.emulator.instance import load_instance
 from exposure_sync.looker.emulator.server import EmulatorServer
 from exposure_sync.lookml.views import load_lookml_files
@@ -80,3 +81,20 @@ def test_a_table_the_files_name_differently_is_noted_and_the_files_win(
         "view fb.customers: the LookML files say 'analytics.customers_v2' where Looker serves "
         "'analytics.customers' (is the checkout up to date?); the files are used"
     ) in with_files.notes
+
+
+def test_a_built_pdt_the_files_define_is_no_gap_in_generated_sql(server: EmulatorServer) -> None:
+    """Dashboard 1's query still needs Looker's SQL (views the files cannot give), and a Looker
+    that had built good_pdt writes only its scratch table there: the files give good_pdt's
+    inputs, so the dashboard's lineage is complete; the API path alone cannot know them."""
+    server.set_faults(FaultConfig(pdts_already_built=True))
+    try:
+        api = lineage(server, config_from_dict({}), None)
+        with_files = lineage(server, config_from_dict({}), FALLBACK / "checkout")
+    finally:
+        server.set_faults(None)
+    root = dashboard_node("1")
+    assert "good_pdt" in (api.incomplete_reason(root) or "")
+    assert with_files.incomplete_reason(root) is None
+    assert "db.analytics.good_src" in {str(r) for r in with_files.relations(root)}
+    assert not [n for n in with_files.notes if "good_pdt" in n and "already built" in n]
