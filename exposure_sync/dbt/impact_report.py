@@ -24,7 +24,6 @@ from exposure_sync.dbt.manifest import load_manifest
 from exposure_sync.dbt.run_results import load_run_results
 from exposure_sync.errors import EXIT_CHANGES, EXIT_OK, BadInputError
 
-FORMATS = ("text", "markdown", "json")
 # GitHub refuses comments over 65,536 characters: a table row is up to ~300, so a comment
 # lists this many dashboards and nodes, then says how many more there are
 MARKDOWN_ROWS = 150
