@@ -26,8 +26,8 @@ from exposure_sync.lineage.resolve import (
     views_needed,
 )
 from exposure_sync.looker.decode import explore_from_json
-from exposure_sync.looker.emulator.explores import explore_json, resolve_explore
 from exposure_sync.looker.models import Explore, Query
+from exposure_sync.lookml.explores import explore_json, resolve_explore
 from exposure_sync.lookml.project import LookmlProject
 from exposure_sync.lookml.views import FileView, LookmlFiles
 

@@ -21,10 +21,10 @@ from typing import Any
 import yaml
 
 from exposure_sync.errors import BadInputError
+from exposure_sync.lookml.explores import ResolvedExplore, explore_json, resolve_explore
 from exposure_sync.lookml.project import LookmlDashboardDef, LookmlProject, load_project
 
 from .content import LOOKML_FOLDER, Content, ContentBuilder, QuerySpec
-from .explores import ResolvedExplore, explore_json, resolve_explore
 
 GREENERY = Path(__file__).parent / "instances" / "greenery"
 

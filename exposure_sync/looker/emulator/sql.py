@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from exposure_sync.lookml.explores import REF, FieldDef, ResolvedExplore
 from exposure_sync.lookml.project import LookmlProject, ViewDef, render_constants
 from exposure_sync.lookml.views import PERSISTENCE
 
 from .content import QuerySpec
-from .explores import REF, FieldDef, ResolvedExplore
 from .liquid import render_liquid
 
 Resolver = Callable[[str, str], ResolvedExplore | None]

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from exposure_sync.lookml.project import ExploreDef, LookmlProject, ModelDef, ViewDef
-
-from .content import ConnectionSpec
 
 REF = re.compile(r"\$\{\s*([\w.]+)\s*\}")
 DEFAULT_TIMEFRAMES = ("raw", "time", "date", "week", "month", "quarter", "year")
@@ -35,6 +33,14 @@ _CATEGORIES = (
     ("filters", "filter"),
     ("parameters", "parameter"),
 )
+
+
+class Connection(Protocol):
+    """What an explore needs of its connection: the emulator's Connection is one; the
+    LookML files alone know none (None)."""
+
+    @property
+    def dialect(self) -> str: ...
 
 
 @dataclass(slots=True)
@@ -63,7 +69,7 @@ class ResolvedExplore:
     project: LookmlProject
     model: ModelDef
     explore: ExploreDef
-    connection: ConnectionSpec | None
+    connection: Connection | None
     joins: dict[str, JoinDef] = field(default_factory=dict)
     fields: dict[str, FieldDef] = field(default_factory=dict)  # served (after `fields:`)
     all_fields: dict[str, FieldDef] = field(default_factory=dict)  # what SQL may reference
@@ -91,7 +97,7 @@ def served_table_name(view: ViewDef) -> str | None:
 
 
 def resolve_explore(
-    project: LookmlProject, connections: dict[str, ConnectionSpec], model: str, explore: str
+    project: LookmlProject, connections: dict[str, Connection], model: str, explore: str
 ) -> ResolvedExplore | None:
     """The explore with joins and fields, or None when the model or explore is not served."""
     m = project.models.get(model)
