@@ -56,21 +56,26 @@ def load_manifest(path: str | Path) -> Manifest:
 
 
 def _read_json(path: Path) -> Any:
-    if check_regular(path, "the manifest") is None:
-        raise BadInputError(f"{path}: manifest not found; run `dbt parse` first")
+    return read_artifact(path, "manifest", "run `dbt parse` first", "run `dbt parse` again")
+
+
+def read_artifact(path: Path, what: str, to_make: str, to_remake: str) -> Any:
+    """A dbt artifact (manifest.json, run_results.json) as JSON: a regular file only (a named
+    pipe would block, a device never end); each failure one line naming the file and saying
+    what to do (`to_make` when it is missing, `to_remake` when it is corrupt)."""
+    if check_regular(path, f"the {what}") is None:
+        raise BadInputError(f"{path}: {what} not found; {to_make}")
     try:
         # Plain json.loads: only small records outlive load_manifest. Dropping SQL bodies
         # while decoding (object_pairs_hook) cut peak memory ~20% but doubled the time.
-        return json.loads(read_input(path, "the manifest"))
+        return json.loads(read_input(path, f"the {what}"))
     except FileNotFoundError:
-        raise BadInputError(f"{path}: manifest not found; run `dbt parse` first") from None
+        raise BadInputError(f"{path}: {what} not found; {to_make}") from None
     except OSError as err:
-        raise BadInputError(f"{path}: cannot read the manifest ({err.strerror})") from None
+        raise BadInputError(f"{path}: cannot read the {what} ({err.strerror})") from None
     except (ValueError, RecursionError):
         # JSONDecodeError and UnicodeDecodeError are ValueErrors: a truncated or corrupt file
-        raise BadInputError(
-            f"{path}: not valid JSON (corrupt or truncated); run `dbt parse` again"
-        ) from None
+        raise BadInputError(f"{path}: not valid JSON (corrupt or truncated); {to_remake}") from None
 
 
 def _schema_version(raw: Any, path: Path) -> int:

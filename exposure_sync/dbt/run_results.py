@@ -5,14 +5,13 @@ Every failure is a one-line `BadInputError` naming the file.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exposure_sync.dbt.manifest import read_artifact
 from exposure_sync.errors import BadInputError
-from exposure_sync.files import read_input
 
 _SCHEMA_URL = re.compile(r"/dbt/([A-Za-z_-]+)/v(\d+)\.json$")
 _REGENERATE = "pass the target/run_results.json a dbt build, run or test wrote"
@@ -39,19 +38,9 @@ def load_run_results(path: str | Path) -> list[NodeResult]:
 
 
 def _read_json(path: Path) -> Any:
-    if not path.exists():
-        raise BadInputError(f"{path}: run results not found; run `dbt build` first")
     if path.is_dir():
         raise BadInputError(f"{path}: is a directory; pass the file, e.g. target/run_results.json")
-    try:
-        # a regular file only: a named pipe would block, a device never end
-        return json.loads(read_input(path, "the run results"))
-    except OSError as err:
-        raise BadInputError(f"{path}: cannot read the run results ({err.strerror})") from None
-    except (ValueError, RecursionError):
-        raise BadInputError(
-            f"{path}: not valid JSON (corrupt or truncated); {_REGENERATE}"
-        ) from None
+    return read_artifact(path, "run results", "run `dbt build` first", _REGENERATE)
 
 
 def _check_kind(raw: Any, path: Path) -> None:
